@@ -1,0 +1,96 @@
+"""mkdocs hooks: refuse broken content, then add the generated pages, QR codes and posters."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from markupsafe import escape
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from sitegen.content import Content, check_content
+from sitegen.pages import Campaign, SiteSettings, qr_codes, render_pages, render_posters
+from sitegen.qr import QrCache
+
+log = logging.getLogger("mkdocs.sanwei")
+
+# One build at a time: mkdocs calls the hooks in order within one process.
+_build: dict = {}
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    root = Path(config.config_file_path).parent
+    content, problems = check_content(root)
+    if problems:
+        raise Abort("Content has problems; fix them and build again:\n" + "\n".join(map(str, problems)))
+    if not config.site_url:
+        raise Abort("site_url is not set: QR codes need the absolute address the site is served at")
+    extra = config.extra.get("sanwei", {})
+    config.extra["sanwei"]["api_url"] = _with_slash(extra["api_url"])
+    _build.clear()
+    _build.update(
+        root=root,
+        content=content,
+        settings=SiteSettings(
+            site_url=_with_slash(config.site_url),
+            api_url=config.extra["sanwei"]["api_url"],
+            campaigns=tuple(Campaign(c["tag"], c["name"]) for c in extra.get("campaigns", [])),
+        ),
+        lessons={f"lessons/{lesson.slug}.md": lesson for lesson in content.lessons},
+    )
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    content: Content = _build["content"]
+    settings: SiteSettings = _build["settings"]
+    docs_dir = Path(config.docs_dir).resolve()
+    drafts = {f"{slug}.md" for slug in content.drafts}
+
+    kept = Files([])
+    for file in files:
+        if file.abs_src_path is None or not Path(file.abs_src_path).resolve().is_relative_to(docs_dir):
+            kept.append(file)  # the theme's own assets
+        elif file.src_uri not in drafts:
+            # Editors keep lessons at the top of lessons/; on the site they live under
+            # lessons/ too, beside the generated pages.
+            kept.append(File.generated(config, f"lessons/{file.src_uri}", abs_src_path=file.abs_src_path))
+
+    for src_uri, text in render_pages(content, settings).items():
+        kept.append(File.generated(config, src_uri, content=text))
+    for dest, html in render_posters(content, settings).items():
+        kept.append(File.generated(config, dest, content=html))
+
+    cache = QrCache(_build["root"] / ".cache" / "sanwei" / "qr")
+    for code in qr_codes(content, settings):
+        for fmt in ("svg", "png"):
+            kept.append(File.generated(config, f"qr/{code.name}.{fmt}", abs_src_path=str(cache.image_path(code.url, fmt))))
+    log.info("QR codes: %d drawn, %d reused from the cache", cache.drawn, cache.reused)
+    _build["qr_cache"] = cache
+    return kept
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    lesson = _build["lessons"].get(page.file.src_uri)
+    if lesson is None:
+        return markdown
+    # The reading time up front and the "studied" mark at the end, on every lesson.
+    header = f'<p class="sw-meta">约 {lesson.minutes} 分钟'
+    if lesson.date:
+        header += f" · {lesson.date.isoformat()}"
+    header += "</p>\n\n"
+    footer = (
+        "\n\n"
+        f'<div class="sw-studied" data-sanwei-lesson="{escape(lesson.slug)}">'
+        f'<button type="button" class="md-button md-button--primary" data-sanwei-study="{escape(lesson.slug)}">学完了，记一次学习</button>'
+        '<p class="sw-result" data-sanwei-result role="status" aria-live="polite"></p></div>\n'
+    )
+    # The title heading comes from the front matter; keep it first.
+    return f"# {escape(lesson.title)}\n\n{header}{markdown}{footer}"

@@ -1,0 +1,175 @@
+"""Render the generated pages of the site (home, stations, forms, posters) from content."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+import material
+from markupsafe import Markup
+
+from sitegen import geo
+from sitegen.content import Content
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, messages
+from sitegen.qr import QrCode
+from sitegen.services import HOSTS, SERVICES
+from sitegen.stations import Station
+
+TEMPLATES = Path(__file__).parent / "templates"
+MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
+
+# The public forms and the page each one lives at.
+FORM_PAGES = {"registration": "register", "request": "request", "volunteer": "volunteer"}
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A place a return code is posted outside the stations, named by its source tag."""
+
+    tag: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What the generated pages need to know about where the site and API live."""
+
+    site_url: str  # absolute, ends with "/"
+    api_url: str  # absolute, ends with "/"
+    campaigns: tuple[Campaign, ...] = ()
+
+
+def station_qr(station: Station, settings: SiteSettings) -> QrCode:
+    """The QR code on a station's wall: it opens the station's page."""
+    return QrCode(f"station-{station.id}", f"{settings.site_url}stations/{station.id}/")
+
+
+def return_qr(settings: SiteSettings, tag: str | None = None) -> QrCode:
+    """The return code, plain or tagged with where it was posted."""
+    if tag is None:
+        return QrCode("register", f"{settings.site_url}register/")
+    return QrCode(f"register-{tag}", f"{settings.site_url}register/?src={tag}")
+
+
+def qr_codes(content: Content, settings: SiteSettings) -> list[QrCode]:
+    """Every QR code the site serves under qr/."""
+    codes = [return_qr(settings)]
+    codes += [station_qr(s, settings) for s in content.stations]
+    codes += [return_qr(settings, s.id) for s in content.stations]
+    codes += [return_qr(settings, c.tag) for c in settings.campaigns]
+    return codes
+
+
+def relative_url(target: str, page_url: str) -> str:
+    """Link from the directory-style page `page_url` to the site path `target`, so the
+    site works from any sub-path."""
+    base = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
+    rel = posixpath.relpath("/" + target, "/" + base)
+    if target.endswith("/") and not rel.endswith("/"):
+        rel += "/"
+    return rel
+
+
+@cache
+def icon_svg(name: str) -> str:
+    """Inline one of mkdocs-material's bundled icons (`material-cup-water`), so no icon
+    font or image is fetched."""
+    family, _, icon = name.partition("-")
+    svg = (MATERIAL_ICONS / family / f"{icon}.svg").read_text(encoding="utf-8")
+    return svg.replace("<svg ", '<svg aria-hidden="true" class="sw-icon" ', 1)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "md.j2", "html.j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals.update(
+        SERVICES=SERVICES,
+        HOSTS=HOSTS,
+        FORMS=FORMS,
+        FORM_PAGES=FORM_PAGES,
+        HONEYPOT_FIELD=HONEYPOT_FIELD,
+        icon=lambda name: Markup(icon_svg(name)),
+    )
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # A JSON string is a valid YAML scalar: safe front matter whatever an editor typed.
+    env.filters["yaml_str"] = lambda value: Markup(json.dumps(str(value), ensure_ascii=False))
+    env.filters["service_label"] = lambda service: SERVICES[service].zh
+    return env
+
+
+def _render(template: str, page_url: str, **context) -> str:
+    env = _environment()
+    return env.get_template(template).render(
+        page_url=page_url, rel=lambda target: relative_url(target, page_url), **context
+    )
+
+
+def _map_links(station: Station, coordinates: str) -> dict[str, str]:
+    lat, lng = geo.to_gcj02(station.lat, station.lng, coordinates)
+    return {
+        "高德地图": geo.amap_link(station.name, lat, lng),
+        "腾讯地图": geo.tencent_link(station.name, lat, lng),
+    }
+
+
+def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
+    """Every generated Markdown page, by its source path (`stations/<id>.md`)."""
+    pages = {
+        "index.md": _render("home.md.j2", "", content=content),
+        "lessons/index.md": _render("lessons_index.md.j2", "lessons/", content=content),
+        "stations/index.md": _render("stations_index.md.j2", "stations/", content=content),
+        "status.md": _render("status.md.j2", "status/", settings=settings),
+        "thanks.md": _render("thanks.md.j2", "thanks/"),
+        "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),
+    }
+    for station in content.stations:
+        url = f"stations/{station.id}/"
+        pages[f"stations/{station.id}.md"] = _render(
+            "station.md.j2",
+            url,
+            station=station,
+            hours=station.hours.describe_zh(),
+            maps=_map_links(station, content.coordinates),
+            qr=station_qr(station, settings),
+        )
+    for form_name, page in FORM_PAGES.items():
+        form = FORMS[form_name]
+        pages[f"{page}.md"] = _render(
+            "form.md.j2",
+            f"{page}/",
+            form=form,
+            rules=messages(form),
+            action=f"{settings.api_url}forms/{form_name}",
+            stations=content.stations,
+        )
+    return pages
+
+
+def render_posters(content: Content, settings: SiteSettings) -> dict[str, str]:
+    """Printable A4 posters, by their output path (`posters/<id>/index.html`)."""
+    posters = {
+        "posters/register/index.html": _render(
+            "poster.html.j2", "posters/register/", qr=return_qr(settings), station=None, title="流动党员归队码"
+        )
+    }
+    for station in content.stations:
+        url = f"posters/{station.id}/"
+        posters[f"{url}index.html"] = _render(
+            "poster.html.j2", url, qr=station_qr(station, settings), station=station, title=station.name
+        )
+    for campaign in settings.campaigns:
+        url = f"posters/register-{campaign.tag}/"
+        posters[f"{url}index.html"] = _render(
+            "poster.html.j2", url, qr=return_qr(settings, campaign.tag), station=None, title="流动党员归队码"
+        )
+    return posters
