@@ -1,0 +1,1 @@
+"""Build the Sanwei site from lessons/ and stations.yaml."""

@@ -1,0 +1,136 @@
+"""Run the whole thing on one machine: DynamoDB-compatible server, forms API and site."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.site import ROOT, build_site
+
+FUNCTIONS_DIR = ROOT / "functions"
+LOCAL_STAGE = "dev"
+
+
+class QuietSiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve the built site without a log line per request."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the standard library's name
+        pass
+
+
+@dataclass
+class LocalStack:
+    """The site, the Chalice API and moto's DynamoDB server, each on its own local port."""
+
+    host: str = "127.0.0.1"
+    site_port: int = 8000
+    api_port: int = 8001
+    db_port: int = 8002
+    site_dir: Path | None = None
+    _stoppers: list = field(default_factory=list)
+
+    @property
+    def site_url(self) -> str:
+        return f"http://{self.host}:{self.site_port}/"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}/"
+
+    @property
+    def db_url(self) -> str:
+        return f"http://{self.host}:{self.db_port}/"
+
+    def start(self) -> None:
+        """Start the database, create the tables, start the API, build and serve the site."""
+        self._start_database()
+        self._configure_api_environment()
+        from chalicelib.tables import create_stage_tables
+
+        create_stage_tables(LOCAL_STAGE, self.db_url)
+        self._start_api()
+        site_dir = build_site(ROOT, site_url=self.site_url, api_url=self.api_url, site_dir=self.site_dir)
+        self._start_site(site_dir)
+
+    def stop(self) -> None:
+        """Stop everything that start() started, last first."""
+        while self._stoppers:
+            self._stoppers.pop()()
+
+    def _start_database(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        # Dummy credentials: the embedded server accepts any, and no real AWS account is touched.
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "cn-north-1",
+        }.items():
+            os.environ.setdefault(name, value)
+        server = ThreadedMotoServer(ip_address=self.host, port=self.db_port, verbose=False)
+        server.start()
+        self._stoppers.append(server.stop)
+
+    def _configure_api_environment(self) -> None:
+        # The local API runs with the dev stage's settings, pointed at the local ports.
+        config = json.loads((FUNCTIONS_DIR / ".chalice" / "config.json").read_text(encoding="utf-8"))
+        environment = dict(config.get("environment_variables", {}))
+        environment.update(config["stages"][LOCAL_STAGE].get("environment_variables", {}))
+        environment.update(
+            DYNAMODB_ENDPOINT_URL=self.db_url,
+            SITE_URL=self.site_url,
+            SITE_ORIGIN=self.site_url.rstrip("/"),
+        )
+        os.environ.update(environment)
+        if str(FUNCTIONS_DIR) not in sys.path:
+            sys.path.insert(0, str(FUNCTIONS_DIR))
+
+    def _start_api(self) -> None:
+        from chalice.config import Config
+        from chalice.local import create_local_server
+
+        from app import app
+
+        config = Config.create(chalice_stage=LOCAL_STAGE, app_name=app.app_name, chalice_app=app, project_dir=str(FUNCTIONS_DIR))
+        server = create_local_server(app, config, self.host, self.api_port)
+        self._serve_in_thread(server.server)
+
+    def _start_site(self, site_dir: Path) -> None:
+        handler = functools.partial(QuietSiteHandler, directory=str(site_dir))
+        self._serve_in_thread(http.server.ThreadingHTTPServer((self.host, self.site_port), handler))
+
+    def _serve_in_thread(self, server) -> None:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+
+        self._stoppers.append(stop)
+
+
+def run_local_stack(host: str, site_port: int, api_port: int, db_port: int, site_dir: Path | None = None) -> int:
+    """`python build.py serve`: run until Ctrl-C, then stop everything."""
+    stack = LocalStack(host=host, site_port=site_port, api_port=api_port, db_port=db_port, site_dir=site_dir)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stack.start()
+        print(f"site:     {stack.site_url}")
+        print(f"API:      {stack.api_url}")
+        print(f"DynamoDB: {stack.db_url}  (in memory: data is gone when this stops)")
+        print("Press Ctrl-C to stop.", flush=True)
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0

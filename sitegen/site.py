@@ -1,0 +1,41 @@
+"""Build the site with mkdocs, pointed at a site address and an API address."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _show_mkdocs_warnings() -> None:
+    # mkdocs's own command line sets this up; a build started from Python has to.
+    logger = logging.getLogger("mkdocs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s - %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
+def build_site(
+    root: Path = ROOT,
+    site_url: str | None = None,
+    api_url: str | None = None,
+    site_dir: Path | None = None,
+) -> Path:
+    """Check the content and build the site into site_dir (mkdocs's `site/` by default)."""
+    _show_mkdocs_warnings()
+    overrides = {}
+    if site_url:
+        overrides["site_url"] = site_url
+    if site_dir:
+        overrides["site_dir"] = str(site_dir)
+    config = load_config(str(root / "mkdocs.yml"), **overrides)
+    if api_url:
+        config.extra["sanwei"]["api_url"] = api_url
+    build(config)
+    return Path(config.site_dir)
