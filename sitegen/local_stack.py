@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import logging
 import os
 import signal
 import sys
@@ -66,6 +67,9 @@ class LocalStack:
 
     def _start_database(self) -> None:
         from moto.server import ThreadedMotoServer
+
+        # One log line per database call drowns the URLs this command prints.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         # Dummy credentials: the embedded server accepts any, and no real AWS account is touched.
         for name, value in {

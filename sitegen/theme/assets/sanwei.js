@@ -170,7 +170,12 @@
     var m = field.messages || {};
     var required = field.required || (field.required_with && !empty(data[field.required_with]));
     if (empty(value)) return required ? m.required : null;
-    if (field.kind === "mobile") value = String(value).replace(/[\s-]/g, "").replace(/^\+?86/, "");
+    if (field.normalize) {
+      // The server's own clean-up of a mobile number: full-width digits, spaces, +86.
+      value = String(value).normalize(field.normalize.unicode);
+      field.normalize.remove.split("").forEach(function (c) { value = value.split(c).join(""); });
+      if (value.indexOf(field.normalize.prefix) === 0) value = value.slice(field.normalize.prefix.length);
+    }
     if (typeof value === "string") {
       var length = Array.from(value).length;
       if (field.min_length && length < field.min_length) return m.min_length;
@@ -213,6 +218,11 @@
 
   function setUpForm(form) {
     var rules = JSON.parse(form.querySelector("[data-sanwei-rules]").textContent);
+    var fields = Object.keys(rules.fields).map(function (name) {
+      var field = Object.assign({}, rules.fields[name]);
+      field.name = name;
+      return field;
+    });
     var formName = form.getAttribute("data-sanwei-form");
     var result = form.querySelector("[data-sanwei-result]");
     var params = new URLSearchParams(location.search);
@@ -223,9 +233,9 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var data = {};
-      rules.fields.forEach(function (field) { data[field.name] = fieldValue(form, field); });
+      fields.forEach(function (field) { data[field.name] = fieldValue(form, field); });
       var errors = {};
-      rules.fields.forEach(function (field) {
+      fields.forEach(function (field) {
         var message = checkField(field, data[field.name], data);
         if (message) errors[field.name] = message;
       });
@@ -235,9 +245,9 @@
       // One id per submission, kept across retries, so the server stores it once.
       if (!form.elements.id.value) form.elements.id.value = uuid();
       var body = { id: form.elements.id.value };
-      rules.fields.forEach(function (field) { if (!empty(data[field.name])) body[field.name] = data[field.name]; });
+      fields.forEach(function (field) { if (!empty(data[field.name])) body[field.name] = data[field.name]; });
       body[rules.honeypot] = form.elements[rules.honeypot] ? form.elements[rules.honeypot].value : "";
-      var item = { path: "forms/" + formName, body: body, label: rules.title, queuedAt: Date.now(), onSent: formName };
+      var item = { path: "forms/" + formName, body: body, label: document.title.split(" - ")[0], queuedAt: Date.now(), onSent: formName };
       enqueue(item);
       var button = form.querySelector('button[type="submit"]');
       button.disabled = true;
@@ -314,9 +324,15 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // Stations keep China's time (UTC+8, no daylight saving), whatever the phone is set to.
+  function chinaNow() {
+    var china = new Date(Date.now() + 8 * 3600 * 1000);
+    return { day: (china.getUTCDay() + 6) % 7, minute: china.getUTCHours() * 60 + china.getUTCMinutes() };
+  }
+
   function openState(days, now) {
-    var day = (now.getDay() + 6) % 7; // Monday first, as in stations.yaml
-    var minute = now.getHours() * 60 + now.getMinutes();
+    var day = now.day; // Monday first, as in stations.yaml
+    var minute = now.minute;
     var spans = days[day] || [];
     for (var i = 0; i < spans.length; i++) {
       if (spans[i][0] <= minute && minute < spans[i][1]) {
@@ -331,7 +347,7 @@
     Array.prototype.forEach.call(document.querySelectorAll(".sw-station[data-hours]"), function (box) {
       var slot = box.querySelector("[data-sanwei-open]");
       if (!slot) return;
-      var state = openState(JSON.parse(box.getAttribute("data-hours")), new Date());
+      var state = openState(JSON.parse(box.getAttribute("data-hours")), chinaNow());
       slot.textContent = state || "现在休息";
       slot.className = "sw-open " + (state ? "is-open" : "is-closed");
       slot.hidden = false;

@@ -1,0 +1,177 @@
+"""A member's path on a phone: `build.py serve`, Debian's headless chromium, the real table."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from sitegen.content import load_content
+from sitegen.site import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium as root in a container, with nothing reaching out to the closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = "Pixel 5"
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """`python build.py serve` on free ports, as a member's phone would meet it."""
+    ports = {"site": free_port(), "api": free_port(), "db": free_port()}
+    site_dir = tmp_path_factory.mktemp("site")
+    process = subprocess.Popen(
+        [sys.executable, "build.py", "serve", "--site-port", str(ports["site"]), "--api-port", str(ports["api"]),
+         "--db-port", str(ports["db"]), "--site-dir", str(site_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
+    try:
+        wait_for(urls["site"])
+        yield urls
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield playwright, browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    playwright, chromium = browser
+    context = chromium.new_context(**playwright.devices[PHONE], locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def submissions_table(stack):
+    config = json.loads((ROOT / "functions" / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    name = config["stages"]["dev"]["environment_variables"]["SUBMISSIONS_TABLE"]
+    dynamodb = boto3.resource(
+        "dynamodb",
+        endpoint_url=stack["db"],
+        region_name="cn-north-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return dynamodb.Table(name)
+
+
+def test_registration_on_a_phone_is_stored_once(stack, phone):
+    phone.goto(stack["site"] + "register/?src=letter-home")
+    phone.fill("#registration-name", "高明")
+    phone.fill("#registration-mobile", "138 0013 8000")
+    phone.fill("#registration-home_org", "泗城镇某社区党支部")
+    phone.fill("#registration-employer", "某外卖平台泗县站")
+    phone.fill("#registration-work_area", "泗城镇城区")
+    phone.check("input[name=job_type][value=food_delivery]")
+    phone.check("#registration-consent")
+    phone.click("button[type=submit]")
+    phone.wait_for_url("**/thanks/**", timeout=15_000)
+    submission_id = phone.evaluate("new URLSearchParams(location.search).get('id')")
+
+    item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+    assert item["form"] == "registration"
+    assert item["data"]["name"] == "高明"
+    assert item["data"]["mobile"] == "13800138000"
+    assert item["data"]["source"] == "letter-home"
+    # Nothing left waiting on the phone once the server confirmed.
+    assert phone.evaluate("JSON.parse(localStorage.getItem('sanwei.queue.v1'))") == []
+
+
+def test_errors_show_by_field_in_words_a_member_understands(stack, phone):
+    phone.goto(stack["site"] + "register/")
+    phone.fill("#registration-mobile", "12345")
+    phone.click("button[type=submit]")
+    assert "姓名" in phone.text_content("#registration-name-error")
+    assert "手机" in phone.text_content("#registration-mobile-error")
+    assert phone.text_content("#registration-consent-error")
+    assert "/thanks/" not in phone.url
+
+
+def test_request_gets_a_ticket_the_member_can_look_up(stack, phone):
+    station = load_content(ROOT).stations[0]
+    phone.goto(stack["site"] + f"stations/{station.id}/")
+    phone.click(f"a[href*='request/?station={station.id}']")
+    phone.wait_for_url("**/request/**")
+    assert phone.input_value("#request-station") == station.id
+    phone.check("input[name=category][value=station_service]")
+    phone.fill("#request-message", "驿站的饮水机坏了，希望尽快修好。")
+    phone.click("button[type=submit]")
+    phone.wait_for_url("**/thanks/**", timeout=15_000)
+    ticket = phone.text_content("[data-sanwei-ticket-value]")
+    assert len(ticket) == 8
+
+    phone.goto(stack["site"] + "status/")
+    phone.fill("#ticket", ticket.lower())
+    phone.click("button[type=submit]")
+    phone.wait_for_function("document.querySelector('[data-sanwei-result]').textContent.includes('已受理')")
+
+
+def test_check_in_at_a_station_is_stored(stack, phone):
+    station = load_content(ROOT).stations[1]
+    phone.goto(stack["site"] + f"stations/{station.id}/")
+    phone.click(f"[data-sanwei-checkin='{station.id}']")
+    phone.wait_for_function("document.querySelector('[data-sanwei-result]').textContent.includes('签到成功')")
+
+
+def test_station_svg_qr_codes_decode_when_drawn_by_the_browser(stack, phone, tmp_path):
+    phone.set_viewport_size({"width": 600, "height": 600})
+    for station in load_content(ROOT).stations[:4]:
+        phone.goto(stack["site"] + f"qr/station-{station.id}.svg")
+        shot = tmp_path / f"{station.id}.png"
+        phone.screenshot(path=str(shot))
+        found = zxingcpp.read_barcodes(Image.open(shot))
+        assert [code.text for code in found] == [f"{stack['site']}stations/{station.id}/"]
