@@ -1,0 +1,1 @@
+"""Forms API logic, packaged by Chalice with the functions: forms, store, tables."""

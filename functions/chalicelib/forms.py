@@ -1,0 +1,406 @@
+"""Form definitions and their validation: one definition drives the HTML form and the server."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+KINDS = ("text", "mobile", "textarea", "choice", "multichoice", "consent", "hidden")
+TEXT_KINDS = ("text", "mobile", "textarea", "hidden")
+HONEYPOT_FIELD = "homepage"
+ID_FIELD = "id"
+SUMMARY_MESSAGE = "请检查以下内容"
+ID_MESSAGE = "提交编号不正确，请刷新页面后重新提交"
+UNKNOWN_FIELD_MESSAGE = "表单中有多余的内容，请刷新页面后重新填写"
+CONSENT_MESSAGE = "请阅读并同意个人信息说明"
+# What a checked box sends in a form post, or the page's JavaScript in JSON (besides true).
+CONSENT_VALUES = ("on", "true", "1", "yes")
+# Every text value is capped, even where a field does not name its own limit.
+DEFAULT_MAX_LENGTH = 100
+# Control characters a member may type in a multi-line box; every other one is refused.
+TEXTAREA_CONTROLS = "\n\t"
+
+# Patterns are valid in Python and in JavaScript, including an HTML pattern attribute
+# (compiled with the "v" flag, where a literal "-" inside [...] must be escaped).
+MOBILE_PATTERN = r"^1[3-9]\d{9}$"
+SLUG_PATTERN_40 = r"^[a-z0-9\-]{1,40}$"
+SLUG_PATTERN_64 = r"^[a-z0-9\-]{1,64}$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Mobile numbers are typed with spaces or hyphens, or copied with the country code.
+MOBILE_REMOVED_CHARACTERS = " -"
+MOBILE_COUNTRY_PREFIX = "+86"
+
+# Routes of the forms that page JavaScript sends without a rendered form.
+_EVENT_PATHS = {"checkin": "/checkins", "study": "/study"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice or multichoice field: the stored value and its labels."""
+
+    value: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form, as the page renders it and the server checks it."""
+
+    name: str
+    kind: str  # one of KINDS
+    label_zh: str
+    label_en: str
+    help_zh: str = ""
+    required: bool = True
+    max_length: int | None = None  # in code points; DEFAULT_MAX_LENGTH when None
+    min_length: int | None = None
+    choices: tuple[Choice, ...] = ()
+    pattern: str | None = None  # a regex both Python and JavaScript accept, anchored ^...$
+    required_with: str | None = None  # required only when this other field is non-empty
+
+
+@dataclass(frozen=True)
+class FormDef:
+    """A whole form: texts for the page, the privacy notice, its fields."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    intro_zh: str
+    privacy_zh: str
+    retention_days: int | None
+    fields: tuple[Field, ...]
+    public: bool = True  # a rendered page with a honeypot; False for events sent by page JS
+    issues_ticket: bool = False  # answers carry a ticket to look the status up by
+
+    @property
+    def api_path(self) -> str:
+        """Return the path of the API route that takes this form."""
+        return f"/forms/{self.name}" if self.public else _EVENT_PATHS[self.name]
+
+
+_CONSENT = Field("consent", "consent", "我已阅读并同意个人信息说明",
+                 "I have read and agree to the personal information notice")
+_NAME = Field("name", "text", "姓名", "Name", min_length=2, max_length=20)
+_MOBILE = Field("mobile", "mobile", "手机号码", "Mobile number", max_length=20,
+                help_zh="11位手机号码，联系人用它和您联系")
+
+REGISTRATION = FormDef(
+    name="registration",
+    title_zh="流动党员归队登记",
+    title_en="Return registration for mobile members",
+    intro_zh="填写下面几项，一次提交就能和组织取得联系。提交后会有联系人与您结对，帮您转接组织关系。",
+    privacy_zh=(
+        "本平台主办单位收集您的姓名、手机号码、组织关系所在地、工作单位、工作区域和工作类型，"
+        "仅用于与您联系、安排结对联系人和协助转接组织关系，不公开、不用于其他用途。"
+        "信息保存至组织关系转接完成或您要求删除为止；查询、更正或删除，请告诉您的联系人或任一驿站。"
+    ),
+    retention_days=None,
+    fields=(
+        _NAME,
+        _MOBILE,
+        Field("home_org", "text", "组织关系所在单位或地区", "Where your membership is held",
+              max_length=60, help_zh="例如：原工作单位、村或社区的党组织"),
+        Field("employer", "text", "工作企业或平台", "Employer or platform", max_length=60),
+        Field("work_area", "text", "工作区域", "Work area", max_length=60,
+              help_zh="平时接单、送货或跑车的乡镇、街道"),
+        Field("job_type", "choice", "工作类型", "Job type", choices=(
+            Choice("food_delivery", "外卖骑手", "Food delivery rider"),
+            Choice("courier", "快递员", "Courier"),
+            Choice("ride_hailing", "网约车司机", "Ride-hailing driver"),
+            Choice("freight", "货车司机", "Freight driver"),
+            Choice("other", "其他", "Other"),
+        )),
+        Field("source", "hidden", "来源标记", "Source tag", required=False, max_length=40,
+              pattern=SLUG_PATTERN_40),
+        _CONSENT,
+    ),
+)
+
+REQUEST = FormDef(
+    name="request",
+    title_zh="诉求与建议",
+    title_en="Requests and suggestions",
+    intro_zh="遇到困难或有建议，写在这里。提交后会得到一个受理编号，凭编号可以查看处理进度和答复。",
+    privacy_zh=(
+        "本平台主办单位收集您的留言和（如您填写）联系电话，仅用于处理这条诉求并把结果告诉您。"
+        "不留电话也可以，凭受理编号查看答复。信息保存两年，到期自动删除。"
+    ),
+    retention_days=730,
+    issues_ticket=True,
+    fields=(
+        Field("station", "hidden", "驿站编号", "Station", max_length=64, pattern=SLUG_PATTERN_64),
+        Field("category", "choice", "诉求类别", "Category", choices=(
+            Choice("rights", "工作权益", "Work rights"),
+            Choice("hardship", "生活困难", "Hardship"),
+            Choice("station_service", "驿站服务", "Station services"),
+            Choice("traffic", "交通出行", "Traffic"),
+            Choice("suggestion", "建议意见", "Suggestion"),
+            Choice("other", "其他", "Other"),
+        )),
+        Field("message", "textarea", "留言", "Message", min_length=5, max_length=500),
+        Field("contact", "mobile", "联系电话", "Contact number", required=False, max_length=20,
+              help_zh="选填。留下电话，处理后我们会打给您"),
+        replace(_CONSENT, required=False, required_with="contact"),
+    ),
+)
+
+VOLUNTEER = FormDef(
+    name="volunteer",
+    title_zh="志愿服务报名",
+    title_en="Volunteer sign-up",
+    intro_zh="跑单路上也能出一份力。选好愿意参加的服务和方便的时间，有活动时联系人会提前告诉您。",
+    privacy_zh=(
+        "本平台主办单位收集您的姓名、手机号码和报名选项，仅用于安排志愿服务时与您联系。"
+        "信息保存两年，到期自动删除；您也可以随时告诉联系人删除。"
+    ),
+    retention_days=730,
+    fields=(
+        _NAME,
+        _MOBILE,
+        Field("helps", "multichoice", "愿意参加的服务", "How you can help", choices=(
+            Choice("logistics", "物资运送", "Delivering supplies"),
+            Choice("safety", "平安宣传", "Safety campaigns"),
+            Choice("civility", "文明创建", "Civility campaigns"),
+            Choice("emergency", "应急保障", "Emergency support"),
+            Choice("other", "其他", "Other"),
+        )),
+        Field("availability", "choice", "方便的时间", "When you are available", choices=(
+            Choice("weekdays", "工作日", "Weekdays"),
+            Choice("weekends", "周末", "Weekends"),
+            Choice("anytime", "随时", "Any time"),
+        )),
+        _CONSENT,
+    ),
+)
+
+CHECKIN = FormDef(
+    name="checkin",
+    title_zh="驿站签到",
+    title_en="Station check-in",
+    intro_zh="在驿站扫码签到，帮助我们统计服务人次。",
+    privacy_zh="签到只记录驿站和时间，不收集个人信息。",
+    retention_days=None,
+    public=False,
+    fields=(
+        Field("station", "hidden", "驿站编号", "Station", max_length=64, pattern=SLUG_PATTERN_64),
+    ),
+)
+
+STUDY = FormDef(
+    name="study",
+    title_zh="学习记录",
+    title_en="Lesson studied",
+    intro_zh="标记本课已学，帮助我们统计每课每天的学习次数。",
+    privacy_zh="只记录课程、时间和（如本机登记过）登记编号，不收集其他个人信息。",
+    retention_days=None,
+    public=False,
+    fields=(
+        Field("lesson", "hidden", "课程编号", "Lesson", max_length=64, pattern=SLUG_PATTERN_64),
+        Field("member", "hidden", "登记编号", "Registration id", required=False, max_length=36,
+              pattern=UUID_PATTERN),
+    ),
+)
+
+FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, CHECKIN, STUDY)}
+
+
+def field_messages(field: Field) -> dict[str, str]:
+    """Return the Chinese message for each way a field can be wrong."""
+    label = field.label_zh
+    if field.kind == "consent":
+        return {"required": CONSENT_MESSAGE, "invalid": CONSENT_MESSAGE}
+    if field.kind in ("choice", "multichoice"):
+        return {"required": f"请选择{label}", "invalid": f"{label}格式不正确",
+                "choice": f"请从给出的选项中选择{label}"}
+    if field.kind == "hidden":
+        # A member cannot edit a hidden value: the way out is to reopen the page.
+        texts = {"required": f"缺少{label}，请重新打开页面", "invalid": f"{label}不正确，请重新打开页面"}
+        texts["pattern"] = texts["characters"] = texts["max_length"] = texts["invalid"]
+        return texts
+    texts = {"required": f"请填写{label}", "invalid": f"{label}格式不正确",
+             "characters": f"{label}含有无法识别的字符",
+             "max_length": f"{label}最多{_max_length(field)}字"}
+    if field.min_length:
+        texts["min_length"] = f"{label}至少{field.min_length}字"
+    if field.kind == "mobile":
+        texts["pattern"] = f"{label}应为11位数字，以1开头"
+    elif field.pattern:
+        texts["pattern"] = f"{label}格式不正确"
+    return texts
+
+
+def validate(form: FormDef, data: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
+    """Return (clean data, errors by field name); every error at once, in Chinese a member understands."""
+    clean: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for field in form.fields:
+        raw = data.get(field.name)
+        texts = field_messages(field)
+        if not _is_filled(raw):
+            needed = field.required or (
+                field.required_with is not None and _is_filled(data.get(field.required_with)))
+            if needed:
+                errors[field.name] = texts["required"]
+            continue
+        value, problem = _CHECKS[field.kind](field, raw)
+        if problem:
+            errors[field.name] = texts[problem]
+        else:
+            clean[field.name] = value
+    known = {field.name for field in form.fields} | {ID_FIELD, HONEYPOT_FIELD}
+    for key in data:
+        if key not in known:
+            errors[str(key)] = UNKNOWN_FIELD_MESSAGE
+    return clean, errors
+
+
+def parse_submission_id(value: object, required: bool) -> tuple[str | None, str | None]:
+    """Return (canonical id or None, error message or None) for the client's submission id."""
+    if value is None or value == "":
+        return None, (ID_MESSAGE if required else None)
+    if not isinstance(value, str) or not re.fullmatch(UUID_PATTERN, value.strip(), re.ASCII):
+        return None, ID_MESSAGE
+    return str(uuid.UUID(value.strip())), None
+
+
+def is_honeypot_tripped(data: Mapping[str, object]) -> bool:
+    """Return True when the hidden trap field is missing or filled, as only a bot leaves it."""
+    return data.get(HONEYPOT_FIELD) != ""
+
+
+def flatten_form_post(form: FormDef, pairs: Mapping[str, list[str]]) -> dict[str, object]:
+    """Return form-post values as JSON would carry them: lists only for multichoice fields."""
+    multi = {field.name for field in form.fields if field.kind == "multichoice"}
+    return {key: (values if key in multi or len(values) != 1 else values[0])
+            for key, values in pairs.items()}
+
+
+def messages(form: FormDef) -> dict:
+    """Return the form's rules and exact Chinese messages, JSON-able, for the page's JavaScript."""
+    fields = {}
+    for field in form.fields:
+        rule: dict[str, object] = {
+            "kind": field.kind,
+            "required": field.required,
+            "required_with": field.required_with,
+            "messages": field_messages(field),
+        }
+        if field.kind in TEXT_KINDS:
+            rule["max_length"] = _max_length(field)
+            rule["min_length"] = field.min_length
+            rule["pattern"] = MOBILE_PATTERN if field.kind == "mobile" else field.pattern
+            rule["allowed_controls"] = TEXTAREA_CONTROLS if field.kind == "textarea" else ""
+        if field.kind == "mobile":
+            rule["normalize"] = {"unicode": "NFKC", "remove": MOBILE_REMOVED_CHARACTERS,
+                                 "prefix": MOBILE_COUNTRY_PREFIX}
+        if field.choices:
+            rule["choices"] = [choice.value for choice in field.choices]
+        if field.kind == "consent":
+            rule["accepted"] = list(CONSENT_VALUES)
+        fields[field.name] = rule
+    return {
+        "form": form.name,
+        "action": form.api_path,
+        "summary": SUMMARY_MESSAGE,
+        "honeypot": HONEYPOT_FIELD if form.public else None,
+        "id": {"name": ID_FIELD, "pattern": UUID_PATTERN, "message": ID_MESSAGE},
+        # Values are trimmed first; lengths count code points ([...s].length in JavaScript).
+        "trim": True,
+        "length_unit": "codepoint",
+        "unknown_field_message": UNKNOWN_FIELD_MESSAGE,
+        "fields": fields,
+    }
+
+
+def _max_length(field: Field) -> int:
+    return field.max_length or DEFAULT_MAX_LENGTH
+
+
+def _is_filled(value: object) -> bool:
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip() != ""
+    if isinstance(value, list):
+        return any(_is_filled(item) for item in value)
+    # Anything else (numbers, objects) counts as an answer, so its type gets reported.
+    return True
+
+
+def _has_bad_characters(value: str, allowed: str) -> bool:
+    # Cc: control characters; Cs: lone surrogates, which JSON can carry but no store can save.
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
+
+
+def _check_text(field: Field, raw: object) -> tuple[object, str | None]:
+    if not isinstance(raw, str):
+        return None, "invalid"
+    value = raw.strip()
+    allowed = ""
+    if field.kind == "textarea":
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        allowed = TEXTAREA_CONTROLS
+    if _has_bad_characters(value, allowed):
+        return None, "characters"
+    if field.kind == "mobile":
+        value = _normalize_mobile(value)
+        if not re.fullmatch(MOBILE_PATTERN, value, re.ASCII):
+            return None, "pattern"
+    if len(value) > _max_length(field):
+        return None, "max_length"
+    if field.min_length and len(value) < field.min_length:
+        return None, "min_length"
+    if field.pattern and not re.fullmatch(field.pattern, value, re.ASCII):
+        return None, "pattern"
+    return value, None
+
+
+def _normalize_mobile(value: str) -> str:
+    # NFKC turns full-width digits from a Chinese keyboard into ASCII ones.
+    value = unicodedata.normalize("NFKC", value)
+    for character in MOBILE_REMOVED_CHARACTERS:
+        value = value.replace(character, "")
+    return value.removeprefix(MOBILE_COUNTRY_PREFIX)
+
+
+def _check_choice(field: Field, raw: object) -> tuple[object, str | None]:
+    if not isinstance(raw, str):
+        return None, "invalid"
+    value = raw.strip()
+    if value not in {choice.value for choice in field.choices}:
+        return None, "choice"
+    return value, None
+
+
+def _check_multichoice(field: Field, raw: object) -> tuple[object, str | None]:
+    # A single string is one ticked box, as a page's FormData-to-object turns it.
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        return None, "invalid"
+    picked = {item.strip() for item in items if item.strip()}
+    values = [choice.value for choice in field.choices]
+    if not picked <= set(values):
+        return None, "choice"
+    return [value for value in values if value in picked], None
+
+
+def _check_consent(field: Field, raw: object) -> tuple[object, str | None]:
+    if raw is True or (isinstance(raw, str) and raw.strip().lower() in CONSENT_VALUES):
+        return True, None
+    return None, "invalid"
+
+
+_CHECKS = {
+    "text": _check_text,
+    "mobile": _check_text,
+    "textarea": _check_text,
+    "hidden": _check_text,
+    "choice": _check_choice,
+    "multichoice": _check_multichoice,
+    "consent": _check_consent,
+}

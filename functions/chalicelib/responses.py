@@ -1,0 +1,75 @@
+"""HTTP answers: JSON for page JavaScript, a redirect or a small HTML page for a plain form post."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib.forms import SUMMARY_MESSAGE, FormDef
+from chalicelib.store import SaveResult
+
+NOT_FOUND_MESSAGE = "没有这个表单"
+TICKET_NOT_FOUND_MESSAGE = "没有找到这个受理编号，请核对后再查"
+BAD_BODY_MESSAGE = "提交的内容无法识别，请刷新页面后重新提交"
+TOO_LARGE_MESSAGE = "提交的内容太长了，请删减后重新提交"
+CONFLICT_MESSAGE = "这个提交编号已用于另一份内容，请刷新页面后重新提交"
+UNAVAILABLE_MESSAGE = "服务器繁忙，请稍后重试"
+RETRY_AFTER_SECONDS = 3
+
+_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title></head>
+<body>
+<h1>{title}</h1>
+{body}
+<p><a href="{back}">返回修改</a>（也可以点浏览器的“返回”，已填的内容通常还在）</p>
+</body>
+</html>
+"""
+
+
+class Responder:
+    """Turns outcomes into answers in the format the client sent: JSON, or a form post."""
+
+    def __init__(self, form_post: bool, site_url: str, referer: str | None = None) -> None:
+        self._form_post = form_post
+        self._site_url = site_url
+        # Only a page of our own site is a safe place to send the member back to.
+        self._back = referer if referer and referer.startswith(site_url) else site_url
+
+    def saved(self, form: FormDef, result: SaveResult) -> Response:
+        """Answer a stored (or repeated) submission: 201 or 200 JSON, or 303 to the thanks page."""
+        body = {"id": result.id}
+        if result.ticket:
+            body["ticket"] = result.ticket
+        if self._form_post:
+            query = urlencode({"form": form.name, **body})
+            return Response(body="", status_code=303,
+                            headers={"Location": f"{self._site_url}thanks/?{query}"})
+        return Response(body=body, status_code=201 if result.created else 200)
+
+    def invalid(self, form: FormDef, errors: dict[str, str]) -> Response:
+        """Answer 400 listing every field error."""
+        if self._form_post:
+            # The messages name each field's label; they come in the form's order.
+            order = {field.name: index for index, field in enumerate(form.fields)}
+            ordered = sorted(errors.items(), key=lambda pair: order.get(pair[0], len(order)))
+            messages = dict.fromkeys(message for _, message in ordered)
+            items = "".join(f"<li>{html.escape(message)}</li>" for message in messages)
+            return self._page(400, SUMMARY_MESSAGE, f"<ul>{items}</ul>")
+        return Response(body={"errors": errors, "message": SUMMARY_MESSAGE}, status_code=400)
+
+    def problem(self, status: int, message: str) -> Response:
+        """Answer an error that is not about one field."""
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+        if self._form_post:
+            return self._page(status, "提交没有成功", f"<p>{html.escape(message)}</p>", headers)
+        return Response(body={"message": message}, status_code=status, headers=headers)
+
+    def _page(self, status: int, title: str, body: str, headers: dict | None = None) -> Response:
+        text = _PAGE.format(title=html.escape(title), body=body, back=html.escape(self._back))
+        return Response(body=text, status_code=status,
+                        headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})

@@ -1,0 +1,236 @@
+"""SubmissionStore: each submission written once, by its id, to the one DynamoDB table."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from chalicelib.forms import FormDef
+from chalicelib.tickets import new_ticket, normalize_ticket
+
+BY_DAY_INDEX = "by_day"
+# Staff count and list by the office's calendar day: China has one time zone and no DST.
+OFFICE_TZ = timezone(timedelta(hours=8))
+# Errors that say "not now" rather than "never": the page retries after a 503.
+TRANSIENT_ERROR_CODES = frozenset({
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+    "TransactionConflictException",
+})
+# Reasons a transaction was cancelled that the same request may clear by trying again.
+_RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+_NOT_EXISTS = "attribute_not_exists(pk)"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What save() did: the id, the request's ticket if any, and whether it was new."""
+
+    id: str
+    ticket: str | None
+    created: bool
+
+
+class Conflict(Exception):
+    """The id is already used by a submission with other content."""
+
+
+class StoreUnavailable(Exception):
+    """DynamoDB is throttling or out of reach; nothing was stored, the client should retry."""
+
+
+def content_hash(form_name: str, clean: dict) -> str:
+    """Return the sha256 of the canonical JSON of the form name and the cleaned data."""
+    canonical = json.dumps({"form": form_name, "data": clean}, sort_keys=True,
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def shard_of(submission_id: str, write_shards: int) -> int:
+    """Return the write shard of an id: stable, and spread evenly over the shards."""
+    return int(hashlib.sha256(submission_id.encode("ascii")).hexdigest(), 16) % write_shards
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Return a UTC ISO-8601 timestamp with microseconds, which sorts as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def _transient_errors_as_unavailable() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in TRANSIENT_ERROR_CODES:
+            raise StoreUnavailable(str(error)) from error
+        raise
+    # Connection refused or reset, and timeouts: the write may not have happened.
+    except (BotoConnectionError, HTTPClientError) as error:
+        raise StoreUnavailable(str(error)) from error
+
+
+class SubmissionStore:
+    """Submissions, request tickets and their status, in the table it is handed."""
+
+    def __init__(self, table, write_shards: int = 8, *,
+                 clock: Callable[[], datetime] = _utc_now,
+                 make_ticket: Callable[[], str] = new_ticket,
+                 max_attempts: int = 5) -> None:
+        if write_shards < 1:
+            raise ValueError("write_shards must be at least 1")
+        self._table = table
+        self._write_shards = write_shards
+        self._clock = clock
+        self._make_ticket = make_ticket
+        self._max_attempts = max_attempts
+
+    def save(self, form: FormDef, submission_id: str, clean: dict) -> SaveResult:
+        """Store a validated submission once; a repeat with the same content is not an error."""
+        item = self._submission_item(form, submission_id, clean)
+        with _transient_errors_as_unavailable():
+            if form.issues_ticket:
+                return self._save_with_ticket(item)
+            try:
+                self._table.put_item(Item=item, ConditionExpression=_NOT_EXISTS)
+            except ClientError as error:
+                if _error_code(error) != "ConditionalCheckFailedException":
+                    raise
+                return self._stored_result(item)
+            return SaveResult(submission_id, None, True)
+
+    def get_request_status(self, ticket: str) -> dict | None:
+        """Return a request's ticket, status, reply and updated_at (no personal data), or None."""
+        canonical = normalize_ticket(ticket)
+        if canonical is None:
+            return None
+        with _transient_errors_as_unavailable():
+            pointer = self._table.get_item(Key={"pk": f"ticket#{canonical}"}).get("Item")
+            if pointer is None:
+                return None
+            request = self._table.get_item(
+                Key={"pk": f"sub#{pointer['submission_id']}"},
+                ProjectionExpression="#status, #reply, #updated_at",
+                ExpressionAttributeNames={"#status": "status", "#reply": "reply",
+                                          "#updated_at": "updated_at"},
+            ).get("Item")
+        if request is None:
+            return None
+        return {"ticket": canonical, "status": request["status"], "reply": request["reply"],
+                "updated_at": request["updated_at"]}
+
+    def list_submissions(self, form: FormDef, day_from: date, day_to: date) -> list[dict]:
+        """Return the form's submissions of the office days day_from..day_to, oldest first."""
+        items: list[dict] = []
+        day = day_from
+        with _transient_errors_as_unavailable():
+            while day <= day_to:
+                for shard in range(self._write_shards):
+                    items.extend(self._query_day_key(f"{form.name}#{day.isoformat()}#{shard}"))
+                day += timedelta(days=1)
+        return sorted(items, key=lambda item: item["day_sk"])
+
+    def _query_day_key(self, day_key: str) -> Iterator[dict]:
+        query = {"IndexName": BY_DAY_INDEX, "KeyConditionExpression": Key("day_key").eq(day_key)}
+        while True:
+            page = self._table.query(**query)
+            yield from page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _submission_item(self, form: FormDef, submission_id: str, clean: dict) -> dict:
+        now = self._clock()
+        created_at = format_timestamp(now)
+        shard = shard_of(submission_id, self._write_shards)
+        office_day = now.astimezone(OFFICE_TZ).date().isoformat()
+        item = {
+            "pk": f"sub#{submission_id}",
+            "id": submission_id,
+            "form": form.name,
+            "data": clean,
+            "content_hash": content_hash(form.name, clean),
+            "created_at": created_at,
+            "shard": shard,
+            "write_shards": self._write_shards,
+            "day_key": f"{form.name}#{office_day}#{shard}",
+            "day_sk": f"{created_at}#{submission_id}",
+        }
+        if form.retention_days is not None:
+            # DynamoDB's TTL deletes the item once the promised retention is over.
+            item["expires_at"] = int(now.timestamp()) + form.retention_days * 86400
+        return item
+
+    def _save_with_ticket(self, item: dict) -> SaveResult:
+        submission_id = item["id"]
+        for attempt in range(self._max_attempts):
+            ticket = self._make_ticket()
+            request = {**item, "ticket": ticket, "status": "new", "reply": "",
+                       "updated_at": item["created_at"]}
+            pointer = {"pk": f"ticket#{ticket}", "submission_id": submission_id,
+                       "created_at": item["created_at"]}
+            if "expires_at" in item:
+                pointer["expires_at"] = item["expires_at"]
+            try:
+                self._table.meta.client.transact_write_items(TransactItems=[
+                    {"Put": self._conditional_put(request)},
+                    {"Put": self._conditional_put(pointer)},
+                ])
+            except ClientError as error:
+                if _error_code(error) != "TransactionCanceledException":
+                    raise
+                submission_reason, ticket_reason = _cancellation_codes(error)
+                if submission_reason == "ConditionalCheckFailed":
+                    return self._stored_result(item)
+                if ticket_reason == "ConditionalCheckFailed":
+                    continue
+                if {submission_reason, ticket_reason} & _RETRYABLE_REASONS:
+                    # Usually a concurrent retry of this same submission: let it finish.
+                    time.sleep(0.05 * 2 ** attempt)
+                    continue
+                raise
+            return SaveResult(submission_id, ticket, True)
+        raise StoreUnavailable(f"no ticket written for {submission_id} after {self._max_attempts} attempts")
+
+    def _conditional_put(self, item: dict) -> dict:
+        return {
+            "TableName": self._table.name,
+            # The table's own client takes and returns plain Python values, as the table does.
+            "Item": item,
+            "ConditionExpression": _NOT_EXISTS,
+        }
+
+    def _stored_result(self, item: dict) -> SaveResult:
+        stored = self._table.get_item(Key={"pk": item["pk"]}, ConsistentRead=True).get("Item")
+        if stored is None:
+            # The condition saw an item that a consistent read no longer finds: let the client retry.
+            raise StoreUnavailable(f"{item['pk']} vanished between write and read")
+        if stored["content_hash"] != item["content_hash"]:
+            raise Conflict(item["id"])
+        return SaveResult(item["id"], stored.get("ticket"), False)
+
+
+def _error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def _cancellation_codes(error: ClientError) -> tuple[str, str]:
+    reasons = [reason.get("Code", "") for reason in error.response.get("CancellationReasons", [])]
+    reasons += [""] * (2 - len(reasons))
+    return reasons[0], reasons[1]

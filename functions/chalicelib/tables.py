@@ -1,0 +1,83 @@
+"""DynamoDB table specs, and creating a stage's tables idempotently."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import ClientError
+
+from chalicelib.config import read_region
+
+CHALICE_CONFIG = Path(__file__).resolve().parents[1] / ".chalice" / "config.json"
+TTL_ATTRIBUTE = "expires_at"
+# Logical table name -> the environment variable that names it in a stage.
+TABLE_ENV_VARS = {"submissions": "SUBMISSIONS_TABLE"}
+TABLE_SPECS: dict[str, dict] = {
+    "submissions": {
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "day_key", "AttributeType": "S"},
+            {"AttributeName": "day_sk", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": "by_day",
+            "KeySchema": [{"AttributeName": "day_key", "KeyType": "HASH"},
+                          {"AttributeName": "day_sk", "KeyType": "RANGE"}],
+            # Staff exports read whole submissions from the index: keys alone are not enough.
+            "Projection": {"ProjectionType": "ALL"},
+        }],
+        "BillingMode": "PAY_PER_REQUEST",
+    },
+}
+
+
+def create_tables(dynamodb_client, names: Mapping[str, str]) -> list[str]:
+    """Create the tables named {logical name: table name} that do not exist; return those created."""
+    created = []
+    for logical_name, table_name in names.items():
+        try:
+            dynamodb_client.create_table(TableName=table_name, **TABLE_SPECS[logical_name])
+            created.append(table_name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+        dynamodb_client.get_waiter("table_exists").wait(
+            TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        _protect(dynamodb_client, table_name)
+    return created
+
+
+def _protect(dynamodb_client, table_name: str) -> None:
+    # TTL deletes items when a form's promised retention is over; point-in-time
+    # recovery keeps an accepted submission safe from a mistaken delete.
+    ttl = dynamodb_client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb_client.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+    dynamodb_client.update_continuous_backups(
+        TableName=table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+
+
+def stage_table_names(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
+    """Return {logical name: table name} for a stage, from .chalice/config.json."""
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    if stage not in config.get("stages", {}):
+        raise ValueError(f"{config_path}: no stage {stage!r}")
+    variables = {**config.get("environment_variables", {}),
+                 **config["stages"][stage].get("environment_variables", {})}
+    missing = [env for env in TABLE_ENV_VARS.values() if env not in variables]
+    if missing:
+        raise ValueError(f"{config_path}: stage {stage!r} does not set {', '.join(missing)}")
+    return {logical: variables[env] for logical, env in TABLE_ENV_VARS.items()}
+
+
+def create_stage_tables(stage: str, endpoint_url: str | None = None) -> list[str]:
+    """Create a stage's tables (on a local server when endpoint_url is given); return those created."""
+    client = boto3.client("dynamodb", region_name=read_region(), endpoint_url=endpoint_url)
+    return create_tables(client, stage_table_names(stage))
