@@ -175,3 +175,59 @@ def test_station_svg_qr_codes_decode_when_drawn_by_the_browser(stack, phone, tmp
         phone.screenshot(path=str(shot))
         found = zxingcpp.read_barcodes(Image.open(shot))
         assert [code.text for code in found] == [f"{stack['site']}stations/{station.id}/"]
+
+
+def fill_registration(page, name="李军"):
+    page.fill("#registration-name", name)
+    page.fill("#registration-mobile", "13900139000")
+    page.fill("#registration-home_org", "丁湖镇某村党支部")
+    page.fill("#registration-employer", "某物流公司")
+    page.fill("#registration-work_area", "泗县县城")
+    page.check("input[name=job_type][value=freight]")
+    page.check("#registration-consent")
+
+
+def test_a_submission_made_offline_is_kept_and_sent_when_back_online(stack, phone):
+    phone.goto(stack["site"] + "register/")
+    phone.context.set_offline(True)
+    fill_registration(phone, name="王芳")
+    phone.click("button[type=submit]")
+    phone.wait_for_function("document.querySelector('[data-sanwei-result]').textContent.includes('已保存在手机上')")
+    queued = phone.evaluate("JSON.parse(localStorage.getItem('sanwei.queue.v1'))")
+    assert len(queued) == 1
+    assert "1 条待发送" in phone.text_content(".sw-queue")
+    submission_id = queued[0]["body"]["id"]
+    assert "Item" not in submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})
+
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    phone.wait_for_function("JSON.parse(localStorage.getItem('sanwei.queue.v1')).length === 0")
+    item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+    assert item["data"]["name"] == "王芳"
+
+
+def test_the_registration_form_works_without_javascript(stack, browser):
+    playwright, chromium = browser
+    context = chromium.new_context(**playwright.devices[PHONE], java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(stack["site"] + "register/")
+        fill_registration(page, name="赵强")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/thanks/**")
+        submission_id = page.url.split("id=")[1].split("&")[0]
+        item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+        assert item["data"]["name"] == "赵强"
+    finally:
+        context.close()
+
+
+def test_chinese_search_finds_a_lesson(stack, phone):
+    phone.goto(stack["site"])
+    phone.click("label[for=__search]")
+    query = phone.locator("input[data-md-component=search-query]")
+    query.fill("驿站充电")
+    # mkdocs-material searches on key presses, as a member's typing makes them.
+    query.press("End")
+    phone.wait_for_selector(".md-search-result__item", timeout=15_000)
+    assert phone.locator(".md-search-result__item").count() > 0
