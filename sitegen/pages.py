@@ -87,7 +87,8 @@ def icon_svg(name: str) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html", "md.j2", "html.j2"], default=True),
+        # Generated Markdown pages are mostly raw HTML: escape every value an editor wrote.
+        autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,

@@ -20,6 +20,17 @@ SITE_URL = "https://example.org/sanwei/"
 API_URL = "https://api.example.org/v1/"
 
 
+def copy_project(root: Path, stations_yaml: str | None = None) -> Path:
+    """A copy of what a build reads, so tests never write into the repository."""
+    for name in ("lessons", "sitegen", "functions"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
+    for name in ("mkdocs.yml", "build.py"):
+        shutil.copy(ROOT / name, root / name)
+    text = stations_yaml if stations_yaml is not None else (ROOT / "stations.yaml").read_text(encoding="utf-8")
+    (root / "stations.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="module")
 def content():
     return load_content(ROOT)
@@ -28,11 +39,7 @@ def content():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The sample content built for a sub-path, in a copy of the repository's content."""
-    root = tmp_path_factory.mktemp("project")
-    for name in ("lessons", "sitegen", "functions"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    for name in ("mkdocs.yml", "stations.yaml"):
-        shutil.copy(ROOT / name, root / name)
+    root = copy_project(tmp_path_factory.mktemp("project"))
     return build_site(root, site_url=SITE_URL, api_url=API_URL)
 
 
@@ -113,11 +120,7 @@ def test_forms_post_to_the_configured_api(built):
 
 
 def test_a_rebuild_with_nothing_changed_draws_no_qr_code(tmp_path):
-    root = tmp_path / "project"
-    for name in ("lessons", "sitegen", "functions"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    for name in ("mkdocs.yml", "stations.yaml"):
-        shutil.copy(ROOT / name, root / name)
+    root = copy_project(tmp_path)
     cache = root / ".cache" / "sanwei" / "qr"
 
     build_site(root, site_url=SITE_URL)
@@ -134,13 +137,8 @@ def test_check_command_passes_on_the_sample():
 
 
 def test_build_refuses_broken_content_and_says_where(tmp_path):
-    root = tmp_path / "project"
-    for name in ("lessons", "sitegen", "functions"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copy(ROOT / "build.py", root / "build.py")
     text = (ROOT / "stations.yaml").read_text(encoding="utf-8").replace("services: [rest", "services: [spa, rest", 1)
-    (root / "stations.yaml").write_text(text, encoding="utf-8")
+    root = copy_project(tmp_path, stations_yaml=text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "spa" in row)
     for command in ("check", "build"):
         result = subprocess.run([sys.executable, "build.py", command], cwd=root, capture_output=True, text=True)
