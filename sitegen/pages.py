@@ -160,17 +160,20 @@ def render_posters(content: Content, settings: SiteSettings) -> dict[str, str]:
     """Printable A4 posters, by their output path (`posters/<id>/index.html`)."""
     posters = {
         "posters/register/index.html": _render(
-            "poster.html.j2", "posters/register/", qr=return_qr(settings), station=None, title="流动党员归队码"
+            "poster.html.j2", "posters/register/", qr=return_qr(settings), station=None, title="流动党员归队码", place=None
         )
     }
     for station in content.stations:
         url = f"posters/{station.id}/"
         posters[f"{url}index.html"] = _render(
-            "poster.html.j2", url, qr=station_qr(station, settings), station=station, title=station.name
+            "poster.html.j2", url, qr=station_qr(station, settings), station=station, title=station.name, place=None
         )
-    for campaign in settings.campaigns:
-        url = f"posters/register-{campaign.tag}/"
+    # A return code for every place it is posted, so staff see which poster brought whom.
+    places = [(station.id, station.name) for station in content.stations]
+    places += [(campaign.tag, campaign.name) for campaign in settings.campaigns]
+    for tag, place in places:
+        url = f"posters/register-{tag}/"
         posters[f"{url}index.html"] = _render(
-            "poster.html.j2", url, qr=return_qr(settings, campaign.tag), station=None, title="流动党员归队码"
+            "poster.html.j2", url, qr=return_qr(settings, tag), station=None, title="流动党员归队码", place=place
         )
     return posters

@@ -55,6 +55,7 @@ def test_every_station_has_its_page_qr_codes_and_poster(built, content):
         assert (built / "qr" / f"station-{station.id}.svg").is_file()
         assert (built / "qr" / f"station-{station.id}.png").is_file()
         assert (built / "qr" / f"register-{station.id}.png").is_file()
+        assert (built / "posters" / f"register-{station.id}" / "index.html").is_file()
         poster = (built / "posters" / station.id / "index.html").read_text(encoding="utf-8")
         assert station.name in poster and f"qr/station-{station.id}.svg" in poster
 
