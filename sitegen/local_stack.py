@@ -22,7 +22,7 @@ LOCAL_STAGE = "dev"
 class QuietSiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serve the built site without a log line per request."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the standard library's name
+    def log_message(self, format, *args):
         pass
 
 
@@ -97,10 +97,9 @@ class LocalStack:
             sys.path.insert(0, str(FUNCTIONS_DIR))
 
     def _start_api(self) -> None:
+        from app import app
         from chalice.config import Config
         from chalice.local import create_local_server
-
-        from app import app
 
         config = Config.create(chalice_stage=LOCAL_STAGE, app_name=app.app_name, chalice_app=app, project_dir=str(FUNCTIONS_DIR))
         server = create_local_server(app, config, self.host, self.api_port)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest
@@ -17,21 +16,9 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from sitegen.chromium import PHONE, launch_chromium
 from sitegen.content import load_content
 from sitegen.site import ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-# Chromium as root in a container, with nothing reaching out to the closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = "Pixel 5"
 
 pytestmark = pytest.mark.browser
 
@@ -79,10 +66,8 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: apt-get install chromium")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(playwright)
         yield playwright, browser
         browser.close()
 
