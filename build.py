@@ -1,9 +1,9 @@
 """Sanwei's command line: check content, build the site, run everything locally.
 
-    python build.py check                      report every content problem as path:line
-    python build.py [build] [--site-url URL] [--api-url URL]
-    python build.py serve                      site, API and DynamoDB on this machine
-    python build.py tables --stage prod        create a stage's tables (idempotent)
+python build.py check                      report every content problem as path:line
+python build.py [build] [--site-url URL] [--api-url URL]
+python build.py serve                      site, API and DynamoDB on this machine
+python build.py tables --stage prod        create a stage's tables (idempotent)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Time the site build and weigh what a phone downloads on a first visit; print the figures.
 
-    python bench/build_bench.py [--lessons 1000 --stations 500] [--skip-large]
+    python -m bench.build_bench [--lessons 1000 --stations 500] [--skip-large]
 
 Builds the sample content and a generated set of many lessons and stations, each three ways
 (clean, unchanged, one lesson changed), then loads each page type in Debian's chromium as a
@@ -28,11 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from unittest import mock
 from urllib.parse import urlsplit
-
-# Run as a script, Python puts bench/ on the path, not the repository that holds sitegen/ and bench/.
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 import brotli
 import jieba
@@ -230,7 +225,9 @@ def process_startup_seconds() -> tuple[float, float]:
         "jieba.initialize()\n"
         "print(imported - start, time.perf_counter() - imported)\n"
     )
-    output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=sitegen.site.ROOT, capture_output=True, text=True, check=True
+    )
     imports, dictionary = map(float, output.stdout.split())
     return imports, dictionary
 
@@ -265,7 +262,7 @@ def first_visit(browser: Browser, device: dict, page_type: str, url: str) -> Fir
         page = context.new_page()
         responses = []
         # Playwright tags handlers with an attribute, so a bound builtin like list.append won't do.
-        page.on("response", lambda response: responses.append(response))
+        page.on("response", responses.append)
         page.goto(url, wait_until="networkidle")
         # The search worker fetches on its own schedule, after the page's requests; wait until
         # responses stop coming, so a fetch that starts late is counted too.
@@ -341,7 +338,7 @@ def print_builds(benches: list[ContentBench]) -> None:
     print_table(["content", "lessons", "stations", *BUILDS, "HTML pages", "files", "site MB"], rows)
     for bench in benches:
         print(f"### Where the time goes: {bench.name} (seconds)\n")
-        phases = list(dict.fromkeys(phase for phase, _, _ in PHASES)) + [OTHER_PHASE]
+        phases = [*list(dict.fromkeys(phase for phase, _, _ in PHASES)), OTHER_PHASE]
         rows = [[phase, *(f"{timing.phases.get(phase, 0.0):.2f}" for timing in bench.timings)] for phase in phases]
         rows.append(["**total**", *(f"{timing.seconds:.2f}" for timing in bench.timings)])
         rows.append(["QR images drawn", *(str(timing.qr_drawn) for timing in bench.timings)])

@@ -67,8 +67,7 @@ def get_request_status(ticket):
 
 
 def _responder(form_post: bool) -> Responder:
-    return Responder(form_post, config.read_settings().site_url,
-                     app.current_request.headers.get("referer"))
+    return Responder(form_post, config.read_settings().site_url, app.current_request.headers.get("referer"))
 
 
 def _accept(form: forms.FormDef, form_post: bool):

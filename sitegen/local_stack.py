@@ -101,7 +101,9 @@ class LocalStack:
         from chalice.config import Config
         from chalice.local import create_local_server
 
-        config = Config.create(chalice_stage=LOCAL_STAGE, app_name=app.app_name, chalice_app=app, project_dir=str(FUNCTIONS_DIR))
+        config = Config.create(
+            chalice_stage=LOCAL_STAGE, app_name=app.app_name, chalice_app=app, project_dir=str(FUNCTIONS_DIR)
+        )
         server = create_local_server(app, config, self.host, self.api_port)
         self._serve_in_thread(server.server)
 

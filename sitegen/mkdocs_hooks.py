@@ -71,7 +71,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     cache = QrCache(_build["root"] / ".cache" / "sanwei" / "qr")
     for code in qr_codes(content, settings):
         for fmt in ("svg", "png"):
-            kept.append(File.generated(config, f"qr/{code.name}.{fmt}", abs_src_path=str(cache.image_path(code.url, fmt))))
+            kept.append(
+                File.generated(config, f"qr/{code.name}.{fmt}", abs_src_path=str(cache.image_path(code.url, fmt)))
+            )
     log.info("QR codes: %d drawn, %d reused from the cache", cache.drawn, cache.reused)
     _build["qr_cache"] = cache
     return kept
@@ -86,10 +88,11 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if lesson.date:
         header += f" · {lesson.date.isoformat()}"
     header += "</p>\n\n"
+    slug = escape(lesson.slug)
     footer = (
-        "\n\n"
-        f'<div class="sw-studied" data-sanwei-lesson="{escape(lesson.slug)}">'
-        f'<button type="button" class="md-button md-button--primary" data-sanwei-study="{escape(lesson.slug)}">学完了，记一次学习</button>'
+        f'\n\n<div class="sw-studied" data-sanwei-lesson="{slug}">'
+        f'<button type="button" class="md-button md-button--primary" data-sanwei-study="{slug}">'
+        "学完了，记一次学习</button>"
         '<p class="sw-result" data-sanwei-result role="status" aria-live="polite"></p></div>\n'
     )
     # The title heading comes from the front matter; keep it first.

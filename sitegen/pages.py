@@ -160,7 +160,12 @@ def render_posters(content: Content, settings: SiteSettings) -> dict[str, str]:
     """Printable A4 posters, by their output path (`posters/<id>/index.html`)."""
     posters = {
         "posters/register/index.html": _render(
-            "poster.html.j2", "posters/register/", qr=return_qr(settings), station=None, title="流动党员归队码", place=None
+            "poster.html.j2",
+            "posters/register/",
+            qr=return_qr(settings),
+            station=None,
+            title="流动党员归队码",
+            place=None,
         )
     }
     for station in content.stations:

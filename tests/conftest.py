@@ -107,8 +107,11 @@ def chalice_app(aws_test_env):
 @pytest.fixture
 def api_environment(tables, dynamodb_endpoint):
     """The test stage's environment, pointed at this test's tables on the moto server."""
-    return {**stage_environment(), "SUBMISSIONS_TABLE": tables["submissions"],
-            "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint}
+    return {
+        **stage_environment(),
+        "SUBMISSIONS_TABLE": tables["submissions"],
+        "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
+    }
 
 
 @pytest.fixture
@@ -145,4 +148,3 @@ def chalice_local(chalice_local_url, api_environment, monkeypatch):
     for name, value in api_environment.items():
         monkeypatch.setenv(name, value)
     return chalice_local_url
-

@@ -16,13 +16,32 @@ from conftest import free_port, stage_environment
 JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SITE = stage_environment()
-REGISTRATION = {"name": "高明", "mobile": "138 0013 8000", "home_org": "城关镇某村党支部",
-                "employer": "某外卖平台", "work_area": "城关镇", "job_type": "courier",
-                "source": "station-01", "consent": "on", "homepage": ""}
-REQUEST = {"station": "station-01", "category": "hardship", "message": "电动车没电了，能不能帮忙充电",
-           "contact": "", "homepage": ""}
-VOLUNTEER = {"name": "李军", "mobile": "13700137000", "helps": ["safety"], "availability": "anytime",
-             "consent": True, "homepage": ""}
+REGISTRATION = {
+    "name": "高明",
+    "mobile": "138 0013 8000",
+    "home_org": "城关镇某村党支部",
+    "employer": "某外卖平台",
+    "work_area": "城关镇",
+    "job_type": "courier",
+    "source": "station-01",
+    "consent": "on",
+    "homepage": "",
+}
+REQUEST = {
+    "station": "station-01",
+    "category": "hardship",
+    "message": "电动车没电了，能不能帮忙充电",
+    "contact": "",
+    "homepage": "",
+}
+VOLUNTEER = {
+    "name": "李军",
+    "mobile": "13700137000",
+    "helps": ["safety"],
+    "availability": "anytime",
+    "consent": True,
+    "homepage": "",
+}
 EXAMPLES = {"registration": REGISTRATION, "request": REQUEST, "volunteer": VOLUNTEER}
 
 
@@ -76,8 +95,7 @@ def test_same_id_with_other_content_answers_409(api, submissions_table):
 
 
 def test_invalid_form_answers_400_with_every_field(api, submissions_table):
-    response = post_json(api, "/forms/registration", {"homepage": "", "mobile": "12", "extra": "x",
-                                                      "id": "not-a-uuid"})
+    response = post_json(api, "/forms/registration", {"homepage": "", "mobile": "12", "extra": "x", "id": "not-a-uuid"})
     assert response.status_code == 400
     assert response.json_body["message"] == "请检查以下内容"
     assert response.json_body["errors"] == {
@@ -113,12 +131,15 @@ def test_body_over_16_kib_answers_413(api, path):
     assert api.post(path, headers=JSON, body=body).status_code == 413
 
 
-@pytest.mark.parametrize("path, content_type", [
-    ("/forms/registration", "text/plain"),
-    ("/forms/registration", "multipart/form-data; boundary=x"),
-    ("/checkins", "application/x-www-form-urlencoded"),
-    ("/study", "text/xml"),
-])
+@pytest.mark.parametrize(
+    "path, content_type",
+    [
+        ("/forms/registration", "text/plain"),
+        ("/forms/registration", "multipart/form-data; boundary=x"),
+        ("/checkins", "application/x-www-form-urlencoded"),
+        ("/study", "text/xml"),
+    ],
+)
 def test_other_content_types_answer_415(api, path, content_type):
     response = api.post(path, headers={"Content-Type": content_type}, body=b"{}")
     assert response.status_code == 415
@@ -144,8 +165,7 @@ def test_form_post_keeps_repeated_multichoice_keys(api, submissions_table):
 
 def test_form_post_with_errors_answers_a_chinese_page(api, submissions_table):
     body = urlencode({"name": "高", "mobile": "", "homepage": ""}).encode()
-    response = api.post("/forms/registration", headers={**FORM, "Referer": SITE["SITE_URL"] + "register/"},
-                        body=body)
+    response = api.post("/forms/registration", headers={**FORM, "Referer": SITE["SITE_URL"] + "register/"}, body=body)
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/html")
     page = response.body.decode("utf-8")
@@ -161,9 +181,15 @@ def test_form_post_error_page_links_only_back_to_the_site(api):
     assert f'href="{SITE["SITE_URL"]}"' in response.body.decode("utf-8")
 
 
-@pytest.mark.parametrize("form_name, honeypot", [
-    ("registration", None), ("registration", "http://spam.example"), ("request", None), ("volunteer", "x"),
-])
+@pytest.mark.parametrize(
+    "form_name, honeypot",
+    [
+        ("registration", None),
+        ("registration", "http://spam.example"),
+        ("request", None),
+        ("volunteer", "x"),
+    ],
+)
 def test_honeypot_looks_like_success_but_stores_nothing(api, submissions_table, form_name, honeypot):
     data = {**EXAMPLES[form_name], "id": new_id(), "homepage": honeypot}
     if honeypot is None:
@@ -183,11 +209,14 @@ def test_honeypot_form_post_redirects_but_stores_nothing(api, submissions_table)
     assert submissions_table.scan()["Items"] == []
 
 
-@pytest.mark.parametrize("path, data, other", [
-    ("/checkins", {"station": "station-01"}, {"station": "station-02"}),
-    ("/study", {"lesson": "lesson-01"}, {"lesson": "lesson-02"}),
-    ("/study", {"lesson": "lesson-01", "member": str(uuid.uuid4())}, {"lesson": "lesson-01"}),
-])
+@pytest.mark.parametrize(
+    "path, data, other",
+    [
+        ("/checkins", {"station": "station-01"}, {"station": "station-02"}),
+        ("/study", {"lesson": "lesson-01"}, {"lesson": "lesson-02"}),
+        ("/study", {"lesson": "lesson-01", "member": str(uuid.uuid4())}, {"lesson": "lesson-01"}),
+    ],
+)
 def test_events_are_saved_once_like_forms(api, submissions_table, path, data, other):
     submission_id = new_id()
     first = post_json(api, path, {**data, "id": submission_id})
@@ -198,11 +227,14 @@ def test_events_are_saved_once_like_forms(api, submissions_table, path, data, ot
     assert len(submissions(submissions_table)) == 1
 
 
-@pytest.mark.parametrize("path, data, fields", [
-    ("/checkins", {}, {"id", "station"}),
-    ("/checkins", {"id": new_id(), "station": "Station One", "homepage": ""}, {"station"}),
-    ("/study", {"id": new_id(), "lesson": "lesson-01", "member": "me"}, {"member"}),
-])
+@pytest.mark.parametrize(
+    "path, data, fields",
+    [
+        ("/checkins", {}, {"id", "station"}),
+        ("/checkins", {"id": new_id(), "station": "Station One", "homepage": ""}, {"station"}),
+        ("/study", {"id": new_id(), "lesson": "lesson-01", "member": "me"}, {"member"}),
+    ],
+)
 def test_invalid_events_answer_400(api, path, data, fields):
     response = post_json(api, path, data)
     assert response.status_code == 400
@@ -224,12 +256,15 @@ def test_unknown_or_malformed_ticket_answers_404(api, ticket):
     assert api.get(f"/forms/request/{ticket}").status_code == 404
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("POST", "/forms/volunteer", {**VOLUNTEER}),
-    ("POST", "/forms/volunteer", {}),
-    ("POST", "/checkins", {"station": "station-01"}),
-    ("GET", "/forms/request/ABCDEFGH", None),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("POST", "/forms/volunteer", {**VOLUNTEER}),
+        ("POST", "/forms/volunteer", {}),
+        ("POST", "/checkins", {"station": "station-01"}),
+        ("GET", "/forms/request/ABCDEFGH", None),
+    ],
+)
 def test_answers_carry_the_allowed_origin(api, method, path, body):
     if body is not None:
         body = json.dumps({**body, "id": new_id()}).encode()
@@ -284,16 +319,18 @@ ODD_BODIES = [
 ]
 
 
-@pytest.mark.parametrize("content_type, body, status", ODD_BODIES,
-                         ids=[f"{n}-{body[:12]!r}" for n, (_, body, _) in enumerate(ODD_BODIES)])
+@pytest.mark.parametrize(
+    "content_type, body, status", ODD_BODIES, ids=[f"{n}-{body[:12]!r}" for n, (_, body, _) in enumerate(ODD_BODIES)]
+)
 def test_odd_bodies_never_answer_500(api, submissions_table, content_type, body, status):
     response = api.post("/forms/volunteer", headers={"Content-Type": content_type}, body=body)
     assert response.status_code == status, response.body[:300]
     assert submissions(submissions_table) == []
 
 
-def test_unreachable_store_answers_503_and_the_retry_succeeds(api, chalice_app, api_environment, tmp_path,
-                                                              submissions_table, monkeypatch):
+def test_unreachable_store_answers_503_and_the_retry_succeeds(
+    api, chalice_app, api_environment, tmp_path, submissions_table, monkeypatch
+):
     from chalice.test import Client
 
     # Point a second client at a port nothing listens on: DynamoDB out of reach.
@@ -354,17 +391,29 @@ def test_concurrent_duplicates_are_stored_once(chalice_local, submissions_table,
     assert item["id"] == data["id"]
 
 
-@pytest.mark.parametrize("path, method", [
-    ("/forms/registration", "POST"), ("/checkins", "POST"), ("/study", "POST"), ("/forms/request/ABCDEFGH", "GET"),
-])
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("/forms/registration", "POST"),
+        ("/checkins", "POST"),
+        ("/study", "POST"),
+        ("/forms/request/ABCDEFGH", "GET"),
+    ],
+)
 def test_cors_preflight_allows_only_the_site_origin(chalice_local, path, method):
     # Through `chalice local` over HTTP: chalice.test.Client cannot answer a preflight.
     url = urlsplit(chalice_local)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     try:
-        connection.request("OPTIONS", path, headers={
-            "Origin": SITE["SITE_ORIGIN"], "Access-Control-Request-Method": method,
-            "Access-Control-Request-Headers": "content-type"})
+        connection.request(
+            "OPTIONS",
+            path,
+            headers={
+                "Origin": SITE["SITE_ORIGIN"],
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         response = connection.getresponse()
         response.read()
     finally:

@@ -47,8 +47,19 @@ def stack(tmp_path_factory):
     ports = {"site": free_port(), "api": free_port(), "db": free_port()}
     site_dir = tmp_path_factory.mktemp("site")
     process = subprocess.Popen(
-        [sys.executable, "build.py", "serve", "--site-port", str(ports["site"]), "--api-port", str(ports["api"]),
-         "--db-port", str(ports["db"]), "--site-dir", str(site_dir)],
+        [
+            sys.executable,
+            "build.py",
+            "serve",
+            "--site-port",
+            str(ports["site"]),
+            "--api-port",
+            str(ports["api"]),
+            "--db-port",
+            str(ports["db"]),
+            "--site-dir",
+            str(site_dir),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

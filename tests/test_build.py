@@ -84,7 +84,9 @@ def test_return_codes_decode_to_the_registration_page_with_their_source(built, c
 class _Loads(HTMLParser):
     """Collect every address a page makes the browser fetch (not links a member may follow)."""
 
-    FETCHING = frozenset({("script", "src"), ("img", "src"), ("iframe", "src"), ("source", "src"), ("video", "src"), ("audio", "src")})
+    FETCHING = frozenset(
+        {("script", "src"), ("img", "src"), ("iframe", "src"), ("source", "src"), ("video", "src"), ("audio", "src")}
+    )
 
     def __init__(self):
         super().__init__()
@@ -109,7 +111,9 @@ def test_no_built_page_loads_anything_from_another_host(built):
             if parts.scheme in ("http", "https") or url.startswith("//"):
                 offenders.append(f"{page.relative_to(built)}: {url}")
     for css in built.rglob("*.css"):
-        if "url(http" in css.read_text(encoding="utf-8").replace("url('http", "url(http").replace('url("http', "url(http"):
+        if "url(http" in css.read_text(encoding="utf-8").replace("url('http", "url(http").replace(
+            'url("http', "url(http"
+        ):
             offenders.append(str(css.relative_to(built)))
     assert offenders == []
 
@@ -132,7 +136,9 @@ def test_a_rebuild_with_nothing_changed_draws_no_qr_code(tmp_path):
 
 
 def test_check_command_passes_on_the_sample():
-    result = subprocess.run([sys.executable, "build.py", "check"], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "build.py", "check"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "Content OK" in result.stdout
 
@@ -142,7 +148,9 @@ def test_build_refuses_broken_content_and_says_where(tmp_path):
     root = copy_project(tmp_path, stations_yaml=text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "spa" in row)
     for command in ("check", "build"):
-        result = subprocess.run([sys.executable, "build.py", command], cwd=root, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "build.py", command], cwd=root, capture_output=True, text=True, check=False
+        )
         assert result.returncode == 1
         assert f"stations.yaml:{line}: " in result.stderr
     assert not (root / "site").exists()

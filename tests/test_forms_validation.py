@@ -9,13 +9,30 @@ from chalicelib.forms import FORMS, KINDS, TEXT_KINDS, flatten_form_post, messag
 
 MEMBER_ID = "0b6f3c9e-4a2d-4c1b-9f7e-2d8a5b6c7d8e"
 VALID = {
-    "registration": {"name": "高明", "mobile": "13800138000", "home_org": "城关镇某村党支部",
-                     "employer": "某外卖平台", "work_area": "城关镇", "job_type": "food_delivery",
-                     "source": "poster-1", "consent": True},
-    "request": {"station": "station-01", "category": "station_service", "message": "希望增加充电插座",
-                "contact": "13900139000", "consent": "on"},
-    "volunteer": {"name": "李军", "mobile": "13700137000", "helps": ["safety", "logistics"],
-                  "availability": "weekends", "consent": "true"},
+    "registration": {
+        "name": "高明",
+        "mobile": "13800138000",
+        "home_org": "城关镇某村党支部",
+        "employer": "某外卖平台",
+        "work_area": "城关镇",
+        "job_type": "food_delivery",
+        "source": "poster-1",
+        "consent": True,
+    },
+    "request": {
+        "station": "station-01",
+        "category": "station_service",
+        "message": "希望增加充电插座",
+        "contact": "13900139000",
+        "consent": "on",
+    },
+    "volunteer": {
+        "name": "李军",
+        "mobile": "13700137000",
+        "helps": ["safety", "logistics"],
+        "availability": "weekends",
+        "consent": "true",
+    },
     "checkin": {"station": "station-01"},
     "study": {"lesson": "lesson-01", "member": MEMBER_ID},
 }
@@ -41,74 +58,80 @@ def test_valid_example_is_accepted_and_cleaned(form_name):
     assert clean == CLEAN[form_name]
 
 
-@pytest.mark.parametrize("form_name, changes, field, message", [
-    ("registration", {"name": None}, "name", "请填写姓名"),
-    ("registration", {"name": "   "}, "name", "请填写姓名"),
-    ("registration", {"name": "高"}, "name", "姓名至少2字"),
-    ("registration", {"name": "高" * 21}, "name", "姓名最多20字"),
-    ("registration", {"name": "x" * 15000}, "name", "姓名最多20字"),
-    ("registration", {"name": "高\x07明"}, "name", "姓名含有无法识别的字符"),
-    ("registration", {"name": "高\n明"}, "name", "姓名含有无法识别的字符"),
-    ("registration", {"name": "高\ud800明"}, "name", "姓名含有无法识别的字符"),
-    ("registration", {"name": 12345}, "name", "姓名格式不正确"),
-    ("registration", {"name": ["高明"]}, "name", "姓名格式不正确"),
-    ("registration", {"name": {"zh": "高明"}}, "name", "姓名格式不正确"),
-    ("registration", {"mobile": None}, "mobile", "请填写手机号码"),
-    ("registration", {"mobile": "12345"}, "mobile", "手机号码应为11位数字，以1开头"),
-    ("registration", {"mobile": "12800138000"}, "mobile", "手机号码应为11位数字，以1开头"),
-    ("registration", {"mobile": "138001380001"}, "mobile", "手机号码应为11位数字，以1开头"),
-    ("registration", {"mobile": "1٣800138000"}, "mobile", "手机号码应为11位数字，以1开头"),
-    ("registration", {"mobile": 13800138000}, "mobile", "手机号码格式不正确"),
-    ("registration", {"home_org": "x" * 61}, "home_org", "组织关系所在单位或地区最多60字"),
-    ("registration", {"employer": None}, "employer", "请填写工作企业或平台"),
-    ("registration", {"work_area": ""}, "work_area", "请填写工作区域"),
-    ("registration", {"job_type": None}, "job_type", "请选择工作类型"),
-    ("registration", {"job_type": "pilot"}, "job_type", "请从给出的选项中选择工作类型"),
-    ("registration", {"job_type": ["courier"]}, "job_type", "工作类型格式不正确"),
-    ("registration", {"source": "Poster 1"}, "source", "来源标记不正确，请重新打开页面"),
-    ("registration", {"source": "x" * 41}, "source", "来源标记不正确，请重新打开页面"),
-    ("registration", {"consent": None}, "consent", "请阅读并同意个人信息说明"),
-    ("registration", {"consent": False}, "consent", "请阅读并同意个人信息说明"),
-    ("registration", {"consent": "no"}, "consent", "请阅读并同意个人信息说明"),
-    ("registration", {"consent": 1}, "consent", "请阅读并同意个人信息说明"),
-    ("registration", {"age": "30"}, "age", forms.UNKNOWN_FIELD_MESSAGE),
-    ("request", {"station": None}, "station", "缺少驿站编号，请重新打开页面"),
-    ("request", {"station": "Station 1"}, "station", "驿站编号不正确，请重新打开页面"),
-    ("request", {"category": None}, "category", "请选择诉求类别"),
-    ("request", {"message": "太短"}, "message", "留言至少5字"),
-    ("request", {"message": "长" * 501}, "message", "留言最多500字"),
-    ("request", {"message": "第一行\x00第二行"}, "message", "留言含有无法识别的字符"),
-    ("request", {"contact": "110"}, "contact", "联系电话应为11位数字，以1开头"),
-    ("request", {"consent": None}, "consent", "请阅读并同意个人信息说明"),
-    ("volunteer", {"helps": None}, "helps", "请选择愿意参加的服务"),
-    ("volunteer", {"helps": []}, "helps", "请选择愿意参加的服务"),
-    ("volunteer", {"helps": ["flying"]}, "helps", "请从给出的选项中选择愿意参加的服务"),
-    ("volunteer", {"helps": [1, 2]}, "helps", "愿意参加的服务格式不正确"),
-    ("volunteer", {"helps": {"safety": True}}, "helps", "愿意参加的服务格式不正确"),
-    ("volunteer", {"availability": "never"}, "availability", "请从给出的选项中选择方便的时间"),
-    ("checkin", {"station": "s" * 65}, "station", "驿站编号不正确，请重新打开页面"),
-    ("study", {"lesson": None}, "lesson", "缺少课程编号，请重新打开页面"),
-    ("study", {"member": "not-a-uuid"}, "member", "登记编号不正确，请重新打开页面"),
-])
+@pytest.mark.parametrize(
+    "form_name, changes, field, message",
+    [
+        ("registration", {"name": None}, "name", "请填写姓名"),
+        ("registration", {"name": "   "}, "name", "请填写姓名"),
+        ("registration", {"name": "高"}, "name", "姓名至少2字"),
+        ("registration", {"name": "高" * 21}, "name", "姓名最多20字"),
+        ("registration", {"name": "x" * 15000}, "name", "姓名最多20字"),
+        ("registration", {"name": "高\x07明"}, "name", "姓名含有无法识别的字符"),
+        ("registration", {"name": "高\n明"}, "name", "姓名含有无法识别的字符"),
+        ("registration", {"name": "高\ud800明"}, "name", "姓名含有无法识别的字符"),
+        ("registration", {"name": 12345}, "name", "姓名格式不正确"),
+        ("registration", {"name": ["高明"]}, "name", "姓名格式不正确"),
+        ("registration", {"name": {"zh": "高明"}}, "name", "姓名格式不正确"),
+        ("registration", {"mobile": None}, "mobile", "请填写手机号码"),
+        ("registration", {"mobile": "12345"}, "mobile", "手机号码应为11位数字，以1开头"),
+        ("registration", {"mobile": "12800138000"}, "mobile", "手机号码应为11位数字，以1开头"),
+        ("registration", {"mobile": "138001380001"}, "mobile", "手机号码应为11位数字，以1开头"),
+        ("registration", {"mobile": "1٣800138000"}, "mobile", "手机号码应为11位数字，以1开头"),
+        ("registration", {"mobile": 13800138000}, "mobile", "手机号码格式不正确"),
+        ("registration", {"home_org": "x" * 61}, "home_org", "组织关系所在单位或地区最多60字"),
+        ("registration", {"employer": None}, "employer", "请填写工作企业或平台"),
+        ("registration", {"work_area": ""}, "work_area", "请填写工作区域"),
+        ("registration", {"job_type": None}, "job_type", "请选择工作类型"),
+        ("registration", {"job_type": "pilot"}, "job_type", "请从给出的选项中选择工作类型"),
+        ("registration", {"job_type": ["courier"]}, "job_type", "工作类型格式不正确"),
+        ("registration", {"source": "Poster 1"}, "source", "来源标记不正确，请重新打开页面"),
+        ("registration", {"source": "x" * 41}, "source", "来源标记不正确，请重新打开页面"),
+        ("registration", {"consent": None}, "consent", "请阅读并同意个人信息说明"),
+        ("registration", {"consent": False}, "consent", "请阅读并同意个人信息说明"),
+        ("registration", {"consent": "no"}, "consent", "请阅读并同意个人信息说明"),
+        ("registration", {"consent": 1}, "consent", "请阅读并同意个人信息说明"),
+        ("registration", {"age": "30"}, "age", forms.UNKNOWN_FIELD_MESSAGE),
+        ("request", {"station": None}, "station", "缺少驿站编号，请重新打开页面"),
+        ("request", {"station": "Station 1"}, "station", "驿站编号不正确，请重新打开页面"),
+        ("request", {"category": None}, "category", "请选择诉求类别"),
+        ("request", {"message": "太短"}, "message", "留言至少5字"),
+        ("request", {"message": "长" * 501}, "message", "留言最多500字"),
+        ("request", {"message": "第一行\x00第二行"}, "message", "留言含有无法识别的字符"),
+        ("request", {"contact": "110"}, "contact", "联系电话应为11位数字，以1开头"),
+        ("request", {"consent": None}, "consent", "请阅读并同意个人信息说明"),
+        ("volunteer", {"helps": None}, "helps", "请选择愿意参加的服务"),
+        ("volunteer", {"helps": []}, "helps", "请选择愿意参加的服务"),
+        ("volunteer", {"helps": ["flying"]}, "helps", "请从给出的选项中选择愿意参加的服务"),
+        ("volunteer", {"helps": [1, 2]}, "helps", "愿意参加的服务格式不正确"),
+        ("volunteer", {"helps": {"safety": True}}, "helps", "愿意参加的服务格式不正确"),
+        ("volunteer", {"availability": "never"}, "availability", "请从给出的选项中选择方便的时间"),
+        ("checkin", {"station": "s" * 65}, "station", "驿站编号不正确，请重新打开页面"),
+        ("study", {"lesson": None}, "lesson", "缺少课程编号，请重新打开页面"),
+        ("study", {"member": "not-a-uuid"}, "member", "登记编号不正确，请重新打开页面"),
+    ],
+)
 def test_invalid_value_is_reported_in_chinese(form_name, changes, field, message):
     clean, errors = validate(FORMS[form_name], with_changes(form_name, **changes))
     assert errors == {field: message}
     assert field not in clean
 
 
-@pytest.mark.parametrize("form_name, changes, field, expected", [
-    ("registration", {"name": "  高明\u3000"}, "name", "高明"),
-    ("registration", {"mobile": " 138-0013-8000 "}, "mobile", "13800138000"),
-    ("registration", {"mobile": "+86 138 0013 8000"}, "mobile", "13800138000"),
-    ("registration", {"mobile": "１３８００１３８０００"}, "mobile", "13800138000"),
-    ("registration", {"job_type": " courier "}, "job_type", "courier"),
-    ("registration", {"consent": "ON"}, "consent", True),
-    ("request", {"message": "第一行\r\n第二行\t！"}, "message", "第一行\n第二行\t！"),
-    ("volunteer", {"helps": ["other", "logistics", "logistics"]}, "helps", ["logistics", "other"]),
-    ("volunteer", {"helps": "safety"}, "helps", ["safety"]),
-    ("volunteer", {"helps": ["safety", ""]}, "helps", ["safety"]),
-    ("study", {"member": MEMBER_ID.upper()}, "member", MEMBER_ID.upper()),
-])
+@pytest.mark.parametrize(
+    "form_name, changes, field, expected",
+    [
+        ("registration", {"name": "  高明\u3000"}, "name", "高明"),
+        ("registration", {"mobile": " 138-0013-8000 "}, "mobile", "13800138000"),
+        ("registration", {"mobile": "+86 138 0013 8000"}, "mobile", "13800138000"),
+        ("registration", {"mobile": "１３８００１３８０００"}, "mobile", "13800138000"),
+        ("registration", {"job_type": " courier "}, "job_type", "courier"),
+        ("registration", {"consent": "ON"}, "consent", True),
+        ("request", {"message": "第一行\r\n第二行\t！"}, "message", "第一行\n第二行\t！"),
+        ("volunteer", {"helps": ["other", "logistics", "logistics"]}, "helps", ["logistics", "other"]),
+        ("volunteer", {"helps": "safety"}, "helps", ["safety"]),
+        ("volunteer", {"helps": ["safety", ""]}, "helps", ["safety"]),
+        ("study", {"member": MEMBER_ID.upper()}, "member", MEMBER_ID.upper()),
+    ],
+)
 def test_values_are_normalized(form_name, changes, field, expected):
     clean, errors = validate(FORMS[form_name], with_changes(form_name, **changes))
     assert errors == {}
@@ -116,8 +139,9 @@ def test_values_are_normalized(form_name, changes, field, expected):
 
 
 def test_every_error_is_reported_at_once():
-    _, errors = validate(FORMS["registration"], {"name": "高", "mobile": "123", "nickname": "x", "id": "x",
-                                                 "homepage": ""})
+    _, errors = validate(
+        FORMS["registration"], {"name": "高", "mobile": "123", "nickname": "x", "id": "x", "homepage": ""}
+    )
     assert errors == {
         "name": "姓名至少2字",
         "mobile": "手机号码应为11位数字，以1开头",
@@ -130,11 +154,14 @@ def test_every_error_is_reported_at_once():
     }
 
 
-@pytest.mark.parametrize("form_name, removed", [
-    ("registration", ["source"]),
-    ("request", ["contact", "consent"]),
-    ("study", ["member"]),
-])
+@pytest.mark.parametrize(
+    "form_name, removed",
+    [
+        ("registration", ["source"]),
+        ("request", ["contact", "consent"]),
+        ("study", ["member"]),
+    ],
+)
 def test_empty_optional_fields_are_left_out(form_name, removed):
     data = with_changes(form_name, **{name: None for name in removed})
     clean, errors = validate(FORMS[form_name], {**data, removed[0]: ""})
@@ -146,41 +173,51 @@ def test_request_consent_is_required_only_with_a_contact():
     without_contact = with_changes("request", contact=None, consent=None)
     assert validate(FORMS["request"], without_contact)[1] == {}
     assert validate(FORMS["request"], {**without_contact, "contact": "13900139000"})[1] == {
-        "consent": "请阅读并同意个人信息说明"}
+        "consent": "请阅读并同意个人信息说明"
+    }
 
 
-@pytest.mark.parametrize("value, required, expected", [
-    ("0B6F3C9E-4A2D-4C1B-9F7E-2D8A5B6C7D8E", True, (MEMBER_ID, None)),
-    (f" {MEMBER_ID} ", True, (MEMBER_ID, None)),
-    (None, True, (None, forms.ID_MESSAGE)),
-    ("", True, (None, forms.ID_MESSAGE)),
-    (None, False, (None, None)),
-    ("not-a-uuid", False, (None, forms.ID_MESSAGE)),
-    (MEMBER_ID.replace("-", ""), True, (None, forms.ID_MESSAGE)),
-    (12345, True, (None, forms.ID_MESSAGE)),
-    ([MEMBER_ID], True, (None, forms.ID_MESSAGE)),
-])
+@pytest.mark.parametrize(
+    "value, required, expected",
+    [
+        ("0B6F3C9E-4A2D-4C1B-9F7E-2D8A5B6C7D8E", True, (MEMBER_ID, None)),
+        (f" {MEMBER_ID} ", True, (MEMBER_ID, None)),
+        (None, True, (None, forms.ID_MESSAGE)),
+        ("", True, (None, forms.ID_MESSAGE)),
+        (None, False, (None, None)),
+        ("not-a-uuid", False, (None, forms.ID_MESSAGE)),
+        (MEMBER_ID.replace("-", ""), True, (None, forms.ID_MESSAGE)),
+        (12345, True, (None, forms.ID_MESSAGE)),
+        ([MEMBER_ID], True, (None, forms.ID_MESSAGE)),
+    ],
+)
 def test_submission_id_must_be_a_uuid(value, required, expected):
     assert forms.parse_submission_id(value, required) == expected
 
 
-@pytest.mark.parametrize("data, tripped", [
-    ({"homepage": ""}, False),
-    ({}, True),
-    ({"homepage": "http://spam.example"}, True),
-    ({"homepage": None}, True),
-    ({"homepage": []}, True),
-])
+@pytest.mark.parametrize(
+    "data, tripped",
+    [
+        ({"homepage": ""}, False),
+        ({}, True),
+        ({"homepage": "http://spam.example"}, True),
+        ({"homepage": None}, True),
+        ({"homepage": []}, True),
+    ],
+)
 def test_honeypot_is_tripped_unless_present_and_empty(data, tripped):
     assert forms.is_honeypot_tripped(data) is tripped
 
 
-@pytest.mark.parametrize("pairs, expected", [
-    ({"name": ["高明"], "helps": ["safety"]}, {"name": "高明", "helps": ["safety"]}),
-    ({"helps": ["safety", "other"]}, {"helps": ["safety", "other"]}),
-    ({"name": ["a", "b"]}, {"name": ["a", "b"]}),
-    ({"homepage": [""]}, {"homepage": ""}),
-])
+@pytest.mark.parametrize(
+    "pairs, expected",
+    [
+        ({"name": ["高明"], "helps": ["safety"]}, {"name": "高明", "helps": ["safety"]}),
+        ({"helps": ["safety", "other"]}, {"helps": ["safety", "other"]}),
+        ({"name": ["a", "b"]}, {"name": ["a", "b"]}),
+        ({"homepage": [""]}, {"homepage": ""}),
+    ],
+)
 def test_form_post_values_become_json_shaped(pairs, expected):
     assert flatten_form_post(FORMS["volunteer"], pairs) == expected
 
@@ -232,8 +269,9 @@ def test_form_definition_is_complete(form):
         assert form.public
 
 
-PATTERNS = sorted({field.pattern for _, field in ALL_FIELDS if field.pattern}
-                  | {forms.MOBILE_PATTERN, forms.UUID_PATTERN})
+PATTERNS = sorted(
+    {field.pattern for _, field in ALL_FIELDS if field.pattern} | {forms.MOBILE_PATTERN, forms.UUID_PATTERN}
+)
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)

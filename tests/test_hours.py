@@ -71,7 +71,7 @@ def test_parse_hours_rejects_with_every_reason(value, fragments):
         parse_hours(value)
     messages = [message for _, message in raised.value.errors]
     assert len(messages) == len(fragments)
-    for message, fragment in zip(messages, fragments):
+    for message, fragment in zip(messages, fragments, strict=True):
         assert fragment in message
     assert isinstance(raised.value, ValueError) and fragments[0] in str(raised.value)
 

@@ -15,11 +15,22 @@ from chalicelib.tables import TABLE_SPECS, create_stage_tables, create_tables, s
 from chalicelib.tickets import TICKET_ALPHABET
 from conftest import free_port
 
-REGISTRATION = {"name": "高明", "mobile": "13800138000", "home_org": "城关镇某村党支部",
-                "employer": "某外卖平台", "work_area": "城关镇", "job_type": "food_delivery",
-                "consent": True}
-REQUEST = {"station": "station-01", "category": "rights", "message": "希望增加充电插座",
-           "contact": "13900139000", "consent": True}
+REGISTRATION = {
+    "name": "高明",
+    "mobile": "13800138000",
+    "home_org": "城关镇某村党支部",
+    "employer": "某外卖平台",
+    "work_area": "城关镇",
+    "job_type": "food_delivery",
+    "consent": True,
+}
+REQUEST = {
+    "station": "station-01",
+    "category": "rights",
+    "message": "希望增加充电插座",
+    "contact": "13900139000",
+    "consent": True,
+}
 
 
 def new_id():
@@ -179,12 +190,16 @@ def unreachable_store(aws_test_env):
     return SubmissionStore(dynamodb.Table("unreachable"))
 
 
-@pytest.mark.parametrize("call", [
-    lambda store: store.save(FORMS["registration"], new_id(), REGISTRATION),
-    lambda store: store.save(FORMS["request"], new_id(), REQUEST),
-    lambda store: store.get_request_status("ABCDEFGH"),
-    lambda store: store.list_submissions(FORMS["checkin"], date(2024, 1, 1), date(2024, 1, 1)),
-], ids=["save", "save-request", "status", "list"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda store: store.save(FORMS["registration"], new_id(), REGISTRATION),
+        lambda store: store.save(FORMS["request"], new_id(), REQUEST),
+        lambda store: store.get_request_status("ABCDEFGH"),
+        lambda store: store.list_submissions(FORMS["checkin"], date(2024, 1, 1), date(2024, 1, 1)),
+    ],
+    ids=["save", "save-request", "status", "list"],
+)
 def test_unreachable_table_raises_store_unavailable(unreachable_store, call):
     with pytest.raises(StoreUnavailable):
         call(unreachable_store)
@@ -200,7 +215,9 @@ def test_create_tables_is_idempotent(dynamodb_client):
     (index,) = table["GlobalSecondaryIndexes"]
     assert (index["IndexName"], index["Projection"]["ProjectionType"]) == ("by_day", "ALL")
     assert dynamodb_client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
-        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expires_at",
+    }
     dynamodb_client.delete_table(TableName=name)
 
 

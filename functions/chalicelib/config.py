@@ -55,7 +55,8 @@ def read_site_origin() -> str:
     except KeyError:
         raise RuntimeError(
             "SITE_ORIGIN is not set: run the app through chalice with a stage "
-            "(its .chalice/config.json sets it), or set it in the environment") from None
+            "(its .chalice/config.json sets it), or set it in the environment"
+        ) from None
 
 
 def get_store() -> SubmissionStore:
@@ -63,13 +64,11 @@ def get_store() -> SubmissionStore:
     settings = read_settings()
     # chalice local serves requests on threads; boto3 sessions must not be built concurrently.
     with _store_lock:
-        return _build_store(settings.table_name, settings.region, settings.endpoint_url,
-                            settings.write_shards)
+        return _build_store(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
 
 
 @lru_cache(maxsize=4)
-def _build_store(table_name: str, region: str | None, endpoint_url: str | None,
-                 write_shards: int) -> SubmissionStore:
+def _build_store(table_name: str, region: str | None, endpoint_url: str | None, write_shards: int) -> SubmissionStore:
     session = boto3.session.Session(region_name=region)
     dynamodb = session.resource("dynamodb", endpoint_url=endpoint_url, config=_BOTO_CONFIG)
     return SubmissionStore(dynamodb.Table(table_name), write_shards=write_shards)

@@ -83,11 +83,13 @@ class FormDef:
         return f"/forms/{self.name}" if self.public else _EVENT_PATHS[self.name]
 
 
-_CONSENT = Field("consent", "consent", "我已阅读并同意个人信息说明",
-                 "I have read and agree to the personal information notice")
+_CONSENT = Field(
+    "consent", "consent", "我已阅读并同意个人信息说明", "I have read and agree to the personal information notice"
+)
 _NAME = Field("name", "text", "姓名", "Name", min_length=2, max_length=20)
-_MOBILE = Field("mobile", "mobile", "手机号码", "Mobile number", max_length=20,
-                help_zh="11位手机号码，联系人用它和您联系")
+_MOBILE = Field(
+    "mobile", "mobile", "手机号码", "Mobile number", max_length=20, help_zh="11位手机号码，联系人用它和您联系"
+)
 
 REGISTRATION = FormDef(
     name="registration",
@@ -103,20 +105,30 @@ REGISTRATION = FormDef(
     fields=(
         _NAME,
         _MOBILE,
-        Field("home_org", "text", "组织关系所在单位或地区", "Where your membership is held",
-              max_length=60, help_zh="例如：原工作单位、村或社区的党组织"),
+        Field(
+            "home_org",
+            "text",
+            "组织关系所在单位或地区",
+            "Where your membership is held",
+            max_length=60,
+            help_zh="例如：原工作单位、村或社区的党组织",
+        ),
         Field("employer", "text", "工作企业或平台", "Employer or platform", max_length=60),
-        Field("work_area", "text", "工作区域", "Work area", max_length=60,
-              help_zh="平时接单、送货或跑车的乡镇、街道"),
-        Field("job_type", "choice", "工作类型", "Job type", choices=(
-            Choice("food_delivery", "外卖骑手", "Food delivery rider"),
-            Choice("courier", "快递员", "Courier"),
-            Choice("ride_hailing", "网约车司机", "Ride-hailing driver"),
-            Choice("freight", "货车司机", "Freight driver"),
-            Choice("other", "其他", "Other"),
-        )),
-        Field("source", "hidden", "来源标记", "Source tag", required=False, max_length=40,
-              pattern=SLUG_PATTERN_40),
+        Field("work_area", "text", "工作区域", "Work area", max_length=60, help_zh="平时接单、送货或跑车的乡镇、街道"),
+        Field(
+            "job_type",
+            "choice",
+            "工作类型",
+            "Job type",
+            choices=(
+                Choice("food_delivery", "外卖骑手", "Food delivery rider"),
+                Choice("courier", "快递员", "Courier"),
+                Choice("ride_hailing", "网约车司机", "Ride-hailing driver"),
+                Choice("freight", "货车司机", "Freight driver"),
+                Choice("other", "其他", "Other"),
+            ),
+        ),
+        Field("source", "hidden", "来源标记", "Source tag", required=False, max_length=40, pattern=SLUG_PATTERN_40),
         _CONSENT,
     ),
 )
@@ -134,17 +146,30 @@ REQUEST = FormDef(
     issues_ticket=True,
     fields=(
         Field("station", "hidden", "驿站编号", "Station", max_length=64, pattern=SLUG_PATTERN_64),
-        Field("category", "choice", "诉求类别", "Category", choices=(
-            Choice("rights", "工作权益", "Work rights"),
-            Choice("hardship", "生活困难", "Hardship"),
-            Choice("station_service", "驿站服务", "Station services"),
-            Choice("traffic", "交通出行", "Traffic"),
-            Choice("suggestion", "建议意见", "Suggestion"),
-            Choice("other", "其他", "Other"),
-        )),
+        Field(
+            "category",
+            "choice",
+            "诉求类别",
+            "Category",
+            choices=(
+                Choice("rights", "工作权益", "Work rights"),
+                Choice("hardship", "生活困难", "Hardship"),
+                Choice("station_service", "驿站服务", "Station services"),
+                Choice("traffic", "交通出行", "Traffic"),
+                Choice("suggestion", "建议意见", "Suggestion"),
+                Choice("other", "其他", "Other"),
+            ),
+        ),
         Field("message", "textarea", "留言", "Message", min_length=5, max_length=500),
-        Field("contact", "mobile", "联系电话", "Contact number", required=False, max_length=20,
-              help_zh="选填。留下电话，处理后我们会打给您"),
+        Field(
+            "contact",
+            "mobile",
+            "联系电话",
+            "Contact number",
+            required=False,
+            max_length=20,
+            help_zh="选填。留下电话，处理后我们会打给您",
+        ),
         replace(_CONSENT, required=False, required_with="contact"),
     ),
 )
@@ -162,18 +187,30 @@ VOLUNTEER = FormDef(
     fields=(
         _NAME,
         _MOBILE,
-        Field("helps", "multichoice", "愿意参加的服务", "How you can help", choices=(
-            Choice("logistics", "物资运送", "Delivering supplies"),
-            Choice("safety", "平安宣传", "Safety campaigns"),
-            Choice("civility", "文明创建", "Civility campaigns"),
-            Choice("emergency", "应急保障", "Emergency support"),
-            Choice("other", "其他", "Other"),
-        )),
-        Field("availability", "choice", "方便的时间", "When you are available", choices=(
-            Choice("weekdays", "工作日", "Weekdays"),
-            Choice("weekends", "周末", "Weekends"),
-            Choice("anytime", "随时", "Any time"),
-        )),
+        Field(
+            "helps",
+            "multichoice",
+            "愿意参加的服务",
+            "How you can help",
+            choices=(
+                Choice("logistics", "物资运送", "Delivering supplies"),
+                Choice("safety", "平安宣传", "Safety campaigns"),
+                Choice("civility", "文明创建", "Civility campaigns"),
+                Choice("emergency", "应急保障", "Emergency support"),
+                Choice("other", "其他", "Other"),
+            ),
+        ),
+        Field(
+            "availability",
+            "choice",
+            "方便的时间",
+            "When you are available",
+            choices=(
+                Choice("weekdays", "工作日", "Weekdays"),
+                Choice("weekends", "周末", "Weekends"),
+                Choice("anytime", "随时", "Any time"),
+            ),
+        ),
         _CONSENT,
     ),
 )
@@ -186,9 +223,7 @@ CHECKIN = FormDef(
     privacy_zh="签到只记录驿站和时间，不收集个人信息。",
     retention_days=None,
     public=False,
-    fields=(
-        Field("station", "hidden", "驿站编号", "Station", max_length=64, pattern=SLUG_PATTERN_64),
-    ),
+    fields=(Field("station", "hidden", "驿站编号", "Station", max_length=64, pattern=SLUG_PATTERN_64),),
 )
 
 STUDY = FormDef(
@@ -201,8 +236,7 @@ STUDY = FormDef(
     public=False,
     fields=(
         Field("lesson", "hidden", "课程编号", "Lesson", max_length=64, pattern=SLUG_PATTERN_64),
-        Field("member", "hidden", "登记编号", "Registration id", required=False, max_length=36,
-              pattern=UUID_PATTERN),
+        Field("member", "hidden", "登记编号", "Registration id", required=False, max_length=36, pattern=UUID_PATTERN),
     ),
 )
 
@@ -215,16 +249,18 @@ def field_messages(field: Field) -> dict[str, str]:
     if field.kind == "consent":
         return {"required": CONSENT_MESSAGE, "invalid": CONSENT_MESSAGE}
     if field.kind in ("choice", "multichoice"):
-        return {"required": f"请选择{label}", "invalid": f"{label}格式不正确",
-                "choice": f"请从给出的选项中选择{label}"}
+        return {"required": f"请选择{label}", "invalid": f"{label}格式不正确", "choice": f"请从给出的选项中选择{label}"}
     if field.kind == "hidden":
         # A member cannot edit a hidden value: the way out is to reopen the page.
         texts = {"required": f"缺少{label}，请重新打开页面", "invalid": f"{label}不正确，请重新打开页面"}
         texts["pattern"] = texts["characters"] = texts["max_length"] = texts["invalid"]
         return texts
-    texts = {"required": f"请填写{label}", "invalid": f"{label}格式不正确",
-             "characters": f"{label}含有无法识别的字符",
-             "max_length": f"{label}最多{_max_length(field)}字"}
+    texts = {
+        "required": f"请填写{label}",
+        "invalid": f"{label}格式不正确",
+        "characters": f"{label}含有无法识别的字符",
+        "max_length": f"{label}最多{_max_length(field)}字",
+    }
     if field.min_length:
         texts["min_length"] = f"{label}至少{field.min_length}字"
     if field.kind == "mobile":
@@ -242,8 +278,7 @@ def validate(form: FormDef, data: Mapping[str, object]) -> tuple[dict, dict[str,
         raw = data.get(field.name)
         texts = field_messages(field)
         if not _is_filled(raw):
-            needed = field.required or (
-                field.required_with is not None and _is_filled(data.get(field.required_with)))
+            needed = field.required or (field.required_with is not None and _is_filled(data.get(field.required_with)))
             if needed:
                 errors[field.name] = texts["required"]
             continue
@@ -276,8 +311,7 @@ def is_honeypot_tripped(data: Mapping[str, object]) -> bool:
 def flatten_form_post(form: FormDef, pairs: Mapping[str, list[str]]) -> dict[str, object]:
     """Return form-post values as JSON would carry them: lists only for multichoice fields."""
     multi = {field.name for field in form.fields if field.kind == "multichoice"}
-    return {key: (values if key in multi or len(values) != 1 else values[0])
-            for key, values in pairs.items()}
+    return {key: (values if key in multi or len(values) != 1 else values[0]) for key, values in pairs.items()}
 
 
 def messages(form: FormDef) -> dict:
@@ -296,8 +330,11 @@ def messages(form: FormDef) -> dict:
             rule["pattern"] = MOBILE_PATTERN if field.kind == "mobile" else field.pattern
             rule["allowed_controls"] = TEXTAREA_CONTROLS if field.kind == "textarea" else ""
         if field.kind == "mobile":
-            rule["normalize"] = {"unicode": "NFKC", "remove": MOBILE_REMOVED_CHARACTERS,
-                                 "prefix": MOBILE_COUNTRY_PREFIX}
+            rule["normalize"] = {
+                "unicode": "NFKC",
+                "remove": MOBILE_REMOVED_CHARACTERS,
+                "prefix": MOBILE_COUNTRY_PREFIX,
+            }
         if field.choices:
             rule["choices"] = [choice.value for choice in field.choices]
         if field.kind == "consent":

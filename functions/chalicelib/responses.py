@@ -47,8 +47,7 @@ class Responder:
             body["ticket"] = result.ticket
         if self._form_post:
             query = urlencode({"form": form.name, **body})
-            return Response(body="", status_code=303,
-                            headers={"Location": f"{self._site_url}thanks/?{query}"})
+            return Response(body="", status_code=303, headers={"Location": f"{self._site_url}thanks/?{query}"})
         return Response(body=body, status_code=201 if result.created else 200)
 
     def invalid(self, form: FormDef, errors: dict[str, str]) -> Response:
@@ -71,5 +70,6 @@ class Responder:
 
     def _page(self, status: int, title: str, body: str, headers: dict | None = None) -> Response:
         text = _PAGE.format(title=html.escape(title), body=body, back=html.escape(self._back))
-        return Response(body=text, status_code=status,
-                        headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+        return Response(
+            body=text, status_code=status, headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+        )

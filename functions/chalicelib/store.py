@@ -21,15 +21,17 @@ BY_DAY_INDEX = "by_day"
 # Staff count and list by the office's calendar day: China has one time zone and no DST.
 OFFICE_TZ = timezone(timedelta(hours=8))
 # Errors that say "not now" rather than "never": the page retries after a 503.
-TRANSIENT_ERROR_CODES = frozenset({
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionInProgressException",
-    "TransactionConflictException",
-})
+TRANSIENT_ERROR_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "TransactionConflictException",
+    }
+)
 # Reasons a transaction was cancelled that the same request may clear by trying again.
 _RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 _NOT_EXISTS = "attribute_not_exists(pk)"
@@ -54,8 +56,9 @@ class StoreUnavailable(Exception):
 
 def content_hash(form_name: str, clean: dict) -> str:
     """Return the sha256 of the canonical JSON of the form name and the cleaned data."""
-    canonical = json.dumps({"form": form_name, "data": clean}, sort_keys=True,
-                           ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        {"form": form_name, "data": clean}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -89,10 +92,15 @@ def _transient_errors_as_unavailable() -> Iterator[None]:
 class SubmissionStore:
     """Submissions, request tickets and their status, in the table it is handed."""
 
-    def __init__(self, table, write_shards: int = 8, *,
-                 clock: Callable[[], datetime] = _utc_now,
-                 make_ticket: Callable[[], str] = new_ticket,
-                 max_attempts: int = 5) -> None:
+    def __init__(
+        self,
+        table,
+        write_shards: int = 8,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        make_ticket: Callable[[], str] = new_ticket,
+        max_attempts: int = 5,
+    ) -> None:
         if write_shards < 1:
             raise ValueError("write_shards must be at least 1")
         self._table = table
@@ -127,13 +135,16 @@ class SubmissionStore:
             request = self._table.get_item(
                 Key={"pk": f"sub#{pointer['submission_id']}"},
                 ProjectionExpression="#status, #reply, #updated_at",
-                ExpressionAttributeNames={"#status": "status", "#reply": "reply",
-                                          "#updated_at": "updated_at"},
+                ExpressionAttributeNames={"#status": "status", "#reply": "reply", "#updated_at": "updated_at"},
             ).get("Item")
         if request is None:
             return None
-        return {"ticket": canonical, "status": request["status"], "reply": request["reply"],
-                "updated_at": request["updated_at"]}
+        return {
+            "ticket": canonical,
+            "status": request["status"],
+            "reply": request["reply"],
+            "updated_at": request["updated_at"],
+        }
 
     def list_submissions(self, form: FormDef, day_from: date, day_to: date) -> list[dict]:
         """Return the form's submissions of the office days day_from..day_to, oldest first."""
@@ -181,17 +192,17 @@ class SubmissionStore:
         submission_id = item["id"]
         for attempt in range(self._max_attempts):
             ticket = self._make_ticket()
-            request = {**item, "ticket": ticket, "status": "new", "reply": "",
-                       "updated_at": item["created_at"]}
-            pointer = {"pk": f"ticket#{ticket}", "submission_id": submission_id,
-                       "created_at": item["created_at"]}
+            request = {**item, "ticket": ticket, "status": "new", "reply": "", "updated_at": item["created_at"]}
+            pointer = {"pk": f"ticket#{ticket}", "submission_id": submission_id, "created_at": item["created_at"]}
             if "expires_at" in item:
                 pointer["expires_at"] = item["expires_at"]
             try:
-                self._table.meta.client.transact_write_items(TransactItems=[
-                    {"Put": self._conditional_put(request)},
-                    {"Put": self._conditional_put(pointer)},
-                ])
+                self._table.meta.client.transact_write_items(
+                    TransactItems=[
+                        {"Put": self._conditional_put(request)},
+                        {"Put": self._conditional_put(pointer)},
+                    ]
+                )
             except ClientError as error:
                 if _error_code(error) != "TransactionCanceledException":
                     raise
@@ -202,7 +213,7 @@ class SubmissionStore:
                     continue
                 if {submission_reason, ticket_reason} & _RETRYABLE_REASONS:
                     # Usually a concurrent retry of this same submission: let it finish.
-                    time.sleep(0.05 * 2 ** attempt)
+                    time.sleep(0.05 * 2**attempt)
                     continue
                 raise
             return SaveResult(submission_id, ticket, True)

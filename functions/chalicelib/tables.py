@@ -23,13 +23,17 @@ TABLE_SPECS: dict[str, dict] = {
             {"AttributeName": "day_key", "AttributeType": "S"},
             {"AttributeName": "day_sk", "AttributeType": "S"},
         ],
-        "GlobalSecondaryIndexes": [{
-            "IndexName": "by_day",
-            "KeySchema": [{"AttributeName": "day_key", "KeyType": "HASH"},
-                          {"AttributeName": "day_sk", "KeyType": "RANGE"}],
-            # Staff exports read whole submissions from the index: keys alone are not enough.
-            "Projection": {"ProjectionType": "ALL"},
-        }],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "by_day",
+                "KeySchema": [
+                    {"AttributeName": "day_key", "KeyType": "HASH"},
+                    {"AttributeName": "day_sk", "KeyType": "RANGE"},
+                ],
+                # Staff exports read whole submissions from the index: keys alone are not enough.
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     },
 }
@@ -46,7 +50,8 @@ def create_tables(dynamodb_client, names: Mapping[str, str]) -> list[str]:
             if error.response["Error"]["Code"] != "ResourceInUseException":
                 raise
         dynamodb_client.get_waiter("table_exists").wait(
-            TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        )
         _protect(dynamodb_client, table_name)
     return created
 
@@ -57,11 +62,11 @@ def _protect(dynamodb_client, table_name: str) -> None:
     ttl = dynamodb_client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
         dynamodb_client.update_time_to_live(
-            TableName=table_name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+        )
     dynamodb_client.update_continuous_backups(
-        TableName=table_name,
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        TableName=table_name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
 
 
 def stage_table_names(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
@@ -69,8 +74,7 @@ def stage_table_names(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[st
     config = json.loads(config_path.read_text(encoding="utf-8"))
     if stage not in config.get("stages", {}):
         raise ValueError(f"{config_path}: no stage {stage!r}")
-    variables = {**config.get("environment_variables", {}),
-                 **config["stages"][stage].get("environment_variables", {})}
+    variables = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
     missing = [env for env in TABLE_ENV_VARS.values() if env not in variables]
     if missing:
         raise ValueError(f"{config_path}: stage {stage!r} does not set {', '.join(missing)}")
