@@ -69,11 +69,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         kept.append(File.generated(config, dest, content=html))
 
     cache = QrCache(_build["root"] / ".cache" / "sanwei" / "qr")
-    for code in qr_codes(content, settings):
-        for fmt in ("svg", "png"):
-            kept.append(
-                File.generated(config, f"qr/{code.name}.{fmt}", abs_src_path=str(cache.image_path(code.url, fmt)))
-            )
+    codes = qr_codes(content, settings)
+    images = cache.images([code.url for code in codes])
+    for code in codes:
+        for path in images[code.url]:
+            kept.append(File.generated(config, f"qr/{code.name}{path.suffix}", abs_src_path=str(path)))
     log.info("QR codes: %d drawn, %d reused from the cache", cache.drawn, cache.reused)
     _build["qr_cache"] = cache
     return kept

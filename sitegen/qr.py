@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,8 @@ QR_STYLE_VERSION = "1"
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 PNG_BOX_PIXELS = 12
 BORDER_MODULES = 4
+# Below this many new images, starting worker processes costs more than it saves.
+PARALLEL_FROM = 64
 
 
 @dataclass(frozen=True)
@@ -34,21 +38,49 @@ class QrCache:
     drawn: int = 0
     reused: int = 0
 
-    def image_path(self, url: str, fmt: str) -> Path:
-        """Return the cached image of `url` in `fmt` ("svg" or "png"), drawing it if missing."""
+    def path(self, url: str, fmt: str) -> Path:
+        """Where the image of `url` in `fmt` ("svg" or "png") is kept."""
         key = hashlib.sha256(f"{QR_STYLE_VERSION}\n{fmt}\n{url}".encode()).hexdigest()
-        path = self.directory / f"{key}.{fmt}"
-        if path.exists():
-            self.reused += 1
-            return path
-        self.directory.mkdir(parents=True, exist_ok=True)
-        data = make_qr_svg(url) if fmt == "svg" else make_qr_png(url)
-        # Write then rename, so a build stopped halfway never leaves a broken image behind.
-        partial = path.with_suffix(f".{fmt}.part")
-        partial.write_bytes(data)
-        partial.replace(path)
-        self.drawn += 1
-        return path
+        return self.directory / f"{key}.{fmt}"
+
+    def images(self, urls: list[str]) -> dict[str, tuple[Path, Path]]:
+        """Return each URL's (SVG, PNG) images, drawing only those not drawn before."""
+        missing = [url for url in urls if not (self.path(url, "svg").exists() and self.path(url, "png").exists())]
+        self.reused += len(urls) - len(missing)
+        if missing:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.draw_missing(missing)
+        return {url: (self.path(url, "svg"), self.path(url, "png")) for url in urls}
+
+    def draw_missing(self, urls: list[str]) -> None:
+        """Draw the images of `urls`, on every core when there are many (a first build of
+        hundreds of stations)."""
+        if len(urls) < PARALLEL_FROM:
+            drawings = map(draw_qr, urls)
+        else:
+            pool = concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count())
+            drawings = pool.map(draw_qr, urls, chunksize=16)
+        try:
+            for url, (svg, png) in zip(urls, drawings, strict=True):
+                _write_atomically(self.path(url, "svg"), svg)
+                _write_atomically(self.path(url, "png"), png)
+                self.drawn += 1
+        finally:
+            if len(urls) >= PARALLEL_FROM:
+                pool.shutdown()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # Write then rename, so a build stopped halfway never leaves a broken image behind.
+    partial = path.with_suffix(path.suffix + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def draw_qr(url: str) -> tuple[bytes, bytes]:
+    """Draw `url` as SVG and PNG from one QR matrix (choosing the mask is the slow part)."""
+    qr = _make_qr(url)
+    return _svg(qr), _png(qr)
 
 
 def _make_qr(url: str) -> qrcode.QRCode:
@@ -58,15 +90,15 @@ def _make_qr(url: str) -> qrcode.QRCode:
     return qr
 
 
-def make_qr_svg(url: str) -> bytes:
-    """Draw `url` as a single-path SVG that scales to any poster size."""
-    image = _make_qr(url).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+def _svg(qr: qrcode.QRCode) -> bytes:
+    # One path that scales to any poster size.
+    image = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode").encode()
 
 
-def make_qr_png(url: str) -> bytes:
-    """Draw `url` as a black-and-white PNG for chat apps that will not show SVG."""
-    image = _make_qr(url).make_image(fill_color="black", back_color="white")
+def _png(qr: qrcode.QRCode) -> bytes:
+    # Black and white pixels, for chat apps that will not show SVG.
+    image = qr.make_image(fill_color="black", back_color="white")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
