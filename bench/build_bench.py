@@ -46,7 +46,7 @@ import sitegen.site
 from bench.generate import copy_sample_project, write_generated_content
 from sitegen.chromium import PHONE, launch_chromium
 from sitegen.content import Content, load_content
-from sitegen.local_stack import QuietSiteHandler
+from sitegen.local_stack import SiteHandler
 
 # Compressing these again gains nothing, so a host sends them as they are.
 PRECOMPRESSED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".woff2", ".gif", ".avif"}
@@ -236,7 +236,7 @@ def process_startup_seconds() -> tuple[float, float]:
 @contextlib.contextmanager
 def serve(site_dir: Path) -> Iterator[str]:
     """Serve site_dir over HTTP on a free local port; yield its address."""
-    handler = functools.partial(QuietSiteHandler, directory=str(site_dir))
+    handler = functools.partial(SiteHandler, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

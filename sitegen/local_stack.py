@@ -19,8 +19,29 @@ FUNCTIONS_DIR = ROOT / "functions"
 LOCAL_STAGE = "dev"
 
 
-class QuietSiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve the built site without a log line per request."""
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve the built site as a static host would: the build's precompressed copies
+    when the browser accepts them, and no log line per request."""
+
+    ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        accepted = self.headers.get("Accept-Encoding", "")
+        for encoding, suffix in self.ENCODINGS:
+            variant = path.with_name(path.name + suffix)
+            if encoding in accepted and path.is_file() and variant.is_file():
+                body = variant.open("rb")
+                self.send_response(200)
+                self.send_header("Content-Type", self.guess_type(str(path)))
+                self.send_header("Content-Encoding", encoding)
+                self.send_header("Content-Length", str(variant.stat().st_size))
+                self.send_header("Vary", "Accept-Encoding")
+                self.end_headers()
+                return body
+        return super().send_head()
 
     def log_message(self, format, *args):
         pass
@@ -108,7 +129,7 @@ class LocalStack:
         self._serve_in_thread(server.server)
 
     def _start_site(self, site_dir: Path) -> None:
-        handler = functools.partial(QuietSiteHandler, directory=str(site_dir))
+        handler = functools.partial(SiteHandler, directory=str(site_dir))
         self._serve_in_thread(http.server.ThreadingHTTPServer((self.host, self.site_port), handler))
 
     def _serve_in_thread(self, server) -> None:

@@ -11,9 +11,11 @@ from mkdocs.exceptions import Abort
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from sitegen.compress import precompress
 from sitegen.content import Content, check_content
 from sitegen.pages import Campaign, SiteSettings, qr_codes, render_pages, render_posters
 from sitegen.qr import QrCache
+from sitegen.search_index import compact_search_index
 
 log = logging.getLogger("mkdocs.sanwei")
 
@@ -84,16 +86,25 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if lesson is None:
         return markdown
     # The reading time up front and the "studied" mark at the end, on every lesson.
-    header = f'<p class="sw-meta">约 {lesson.minutes} 分钟'
+    header = f'<p class="sw-meta" data-search-exclude>约 {lesson.minutes} 分钟'
     if lesson.date:
         header += f" · {lesson.date.isoformat()}"
     header += "</p>\n\n"
     slug = escape(lesson.slug)
     footer = (
-        f'\n\n<div class="sw-studied" data-sanwei-lesson="{slug}">'
+        f'\n\n<div class="sw-studied" data-sanwei-lesson="{slug}" data-search-exclude>'
         f'<button type="button" class="md-button md-button--primary" data-sanwei-study="{slug}">'
         "学完了，记一次学习</button>"
         '<p class="sw-result" data-sanwei-result role="status" aria-live="polite"></p></div>\n'
     )
     # The title heading comes from the front matter; keep it first.
     return f"# {escape(lesson.title)}\n\n{header}{markdown}{footer}"
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    # Runs after the search plugin has written its index.
+    site_dir = Path(config.site_dir)
+    sizes = compact_search_index(site_dir)
+    if sizes:
+        log.info("search index: %d bytes, %d before compacting", sizes[1], sizes[0])
+    log.info("precompressed %d files (.gz and .br)", precompress(site_dir))

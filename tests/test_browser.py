@@ -221,3 +221,34 @@ def test_chinese_search_finds_a_lesson(stack, phone):
     query.press("End")
     phone.wait_for_selector(".md-search-result__item", timeout=15_000)
     assert phone.locator(".md-search-result__item").count() > 0
+
+
+def test_search_index_is_fetched_only_when_search_is_opened(stack, phone):
+    fetched = []
+    phone.on("request", lambda request: fetched.append(request.url))
+    phone.goto(stack["site"] + "lessons/")
+    phone.wait_for_load_state("networkidle")
+    assert not [url for url in fetched if "search_index" in url or "workers/search" in url]
+
+    phone.click("label[for=__search]")
+    query = phone.locator("input[data-md-component=search-query]")
+    query.fill("充电")
+    query.press("End")
+    phone.wait_for_selector(".md-search-result__item", timeout=15_000)
+    assert [url for url in fetched if url.endswith("search/search_index.json")]
+
+
+def test_an_opened_lesson_reads_offline(stack, phone):
+    lesson = load_content(ROOT).lessons[0]
+    phone.goto(stack["site"] + f"lessons/{lesson.slug}/")
+    phone.wait_for_function(
+        "navigator.serviceWorker.ready.then(() => caches.match(location.href)).then(Boolean)", polling=200
+    )
+    phone.context.set_offline(True)
+    try:
+        phone.reload()
+        assert phone.text_content("h1") == lesson.title
+        phone.goto(stack["site"] + "stations/")
+        assert phone.locator("[data-sanwei-station]").count() > 0
+    finally:
+        phone.context.set_offline(False)
