@@ -13,14 +13,12 @@ import argparse
 import contextlib
 import functools
 import gzip
-import http.server
 import logging
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -46,7 +44,7 @@ import sitegen.site
 from bench.generate import copy_sample_project, write_generated_content
 from sitegen.chromium import PHONE, launch_chromium
 from sitegen.content import Content, load_content
-from sitegen.local_stack import SiteHandler
+from sitegen.local_stack import serve_site
 
 # Compressing these again gains nothing, so a host sends them as they are.
 PRECOMPRESSED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".woff2", ".gif", ".avif"}
@@ -233,21 +231,6 @@ def process_startup_seconds() -> tuple[float, float]:
     return imports, dictionary
 
 
-@contextlib.contextmanager
-def serve(site_dir: Path) -> Iterator[str]:
-    """Serve site_dir over HTTP on a free local port; yield its address."""
-    handler = functools.partial(SiteHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @functools.cache
 def compressed_sizes(path: str, body: bytes) -> tuple[int, int]:
     """Bytes a compressing host would send for body: gzip -9 and brotli (quality 11)."""
@@ -300,7 +283,7 @@ def weigh_first_visits(sites: list[ContentBench]) -> dict[str, list[FirstVisit]]
         browser = launch_chromium(playwright)
         try:
             for bench in sites:
-                with serve(bench.site_dir) as site_url:
+                with serve_site(bench.site_dir) as site_url:
                     weights[bench.name] = first_visits(browser, playwright.devices[PHONE], site_url, bench.content)
         finally:
             browser.close()

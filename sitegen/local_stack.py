@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -10,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +47,21 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
+
+
+@contextlib.contextmanager
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve a built site over HTTP (a free port by default); yield its address."""
+    handler = functools.partial(SiteHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @dataclass
@@ -129,8 +146,9 @@ class LocalStack:
         self._serve_in_thread(server.server)
 
     def _start_site(self, site_dir: Path) -> None:
-        handler = functools.partial(SiteHandler, directory=str(site_dir))
-        self._serve_in_thread(http.server.ThreadingHTTPServer((self.host, self.site_port), handler))
+        serving = serve_site(site_dir, self.host, self.site_port)
+        serving.__enter__()
+        self._stoppers.append(lambda: serving.__exit__(None, None, None))
 
     def _serve_in_thread(self, server) -> None:
         thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -13,6 +13,7 @@ from mkdocs.structure.pages import Page
 
 from sitegen.compress import precompress
 from sitegen.content import Content, check_content
+from sitegen.images import add_image_sizes
 from sitegen.pages import Campaign, SiteSettings, qr_codes, render_pages, render_posters
 from sitegen.qr import QrCache
 from sitegen.search_index import compact_search_index
@@ -99,6 +100,13 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     )
     # The title heading comes from the front matter; keep it first.
     return f"# {escape(lesson.title)}\n\n{header}{markdown}{footer}"
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri not in _build["lessons"]:
+        return html
+    # Image paths in the HTML are relative to the page's address, one level below the source file.
+    return add_image_sizes(html, Path(page.file.abs_src_path).parent / page.file.name)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

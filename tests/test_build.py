@@ -154,3 +154,17 @@ def test_build_refuses_broken_content_and_says_where(tmp_path):
         assert result.returncode == 1
         assert f"stations.yaml:{line}: " in result.stderr
     assert not (root / "site").exists()
+
+
+def test_lesson_images_carry_their_size_so_the_page_does_not_jump(built):
+    page = (built / "lessons" / "return-code-guide" / "index.html").read_text(encoding="utf-8")
+    assert '<img width="600" height="160" alt="扫码登记三步" src="../return-code-steps.svg"' in page
+
+
+def test_the_search_index_is_compact_utf8_and_precompressed(built):
+    index = built / "search" / "search_index.json"
+    text = index.read_text(encoding="utf-8")
+    assert "\\u" not in text and "驿站" in text
+    assert (built / "search" / "search_index.json.gz").is_file()
+    assert (built / "search" / "search_index.json.br").is_file()
+    assert (built / "index.html.gz").stat().st_size < (built / "index.html").stat().st_size
