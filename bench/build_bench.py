@@ -246,7 +246,7 @@ def first_visit(browser: Browser, device: dict, page_type: str, url: str) -> Fir
         page = context.new_page()
         responses = []
         # Playwright tags handlers with an attribute, so a bound builtin like list.append won't do.
-        page.on("response", responses.append)
+        page.on("response", lambda response: responses.append(response))  # noqa: PLW0108
         page.goto(url, wait_until="networkidle")
         # The search worker fetches on its own schedule, after the page's requests; wait until
         # responses stop coming, so a fetch that starts late is counted too.

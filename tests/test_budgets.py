@@ -48,7 +48,7 @@ def first_visit_bytes(browser, url: str) -> int:
         page = context.new_page()
         requests = []
         # Playwright tags its handlers, which a bound builtin like list.append cannot carry.
-        page.on("requestfinished", lambda request: requests.append(request))
+        page.on("requestfinished", lambda request: requests.append(request))  # noqa: PLW0108
         page.goto(url, wait_until="networkidle")
         return sum(sizes["responseBodySize"] + sizes["responseHeadersSize"] for sizes in (r.sizes() for r in requests))
     finally:
