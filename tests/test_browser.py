@@ -128,7 +128,7 @@ def test_registration_on_a_phone_reaches_the_table(stack, phone):
     assert item["data"]["mobile"] == "13800138000"  # spaces as a member types them, stored clean
     assert item["data"]["source"] == "letter-home"
     # Nothing left waiting on the phone once the server confirmed.
-    assert phone.evaluate("JSON.parse(localStorage.getItem('sanwei.queue.v1'))") == []
+    assert phone.evaluate("sanweiQueue.list()") == []
 
 
 def test_errors_show_by_field_in_words_a_member_understands(stack, phone):
@@ -183,15 +183,17 @@ def test_a_submission_made_offline_is_kept_and_sent_when_back_online(stack, phon
     fill_registration(phone, name="王芳")
     phone.click("button[type=submit]")
     phone.wait_for_function("document.querySelector('[data-sanwei-result]').textContent.includes('已保存在手机上')")
-    queued = phone.evaluate("JSON.parse(localStorage.getItem('sanwei.queue.v1'))")
+    queued = phone.evaluate("sanweiQueue.list()")
     assert len(queued) == 1
-    assert "1 条待发送" in phone.text_content(".sw-queue")
-    submission_id = queued[0]["body"]["id"]
+    phone.wait_for_selector(".sw-queue:has-text('1 条待发送')")
+    submission_id = queued[0]["id"]
     assert "Item" not in submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})
 
     phone.context.set_offline(False)
     phone.evaluate("window.dispatchEvent(new Event('online'))")
-    phone.wait_for_function("JSON.parse(localStorage.getItem('sanwei.queue.v1')).length === 0")
+    # The bar goes once the server confirmed: nothing is left waiting on the phone.
+    phone.wait_for_selector(".sw-queue", state="hidden")
+    assert phone.evaluate("sanweiQueue.list()") == []
     item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
     assert item["data"]["name"] == "王芳"
 

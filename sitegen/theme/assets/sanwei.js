@@ -1,18 +1,18 @@
-/* Sanwei's page script: forms, check-ins and "studied" marks that are never lost.
+/* Sanwei's page script: forms checked by the server's own rules, check-ins, "studied"
+ * marks, opening hours and the request status look-up.
  *
- * Everything a member sends goes into a queue on the phone first (localStorage) with a
- * submission id made once, and leaves the queue only when the server has confirmed it
- * (201, or 200 for the same id). The server stores each id once, so retries are safe.
+ * What a member sends goes through the outbox in queue.js (window.sanweiQueue): kept on
+ * the phone before it is sent, with an id made once, until the server confirmed it.
  * Pages work without this script: forms then post as plain HTML forms. */
 (function () {
   "use strict";
 
-  var QUEUE_KEY = "sanwei.queue.v1";
   var MEMBER_KEY = "sanwei.member.v1";
   var STUDIED_KEY = "sanwei.studied.v1";
-  var apiMeta = document.querySelector('meta[name="sanwei-api"]');
-  var API = apiMeta ? apiMeta.content : "";
+  var TICKETS_KEY = "sanwei.tickets.v1";
   var STATUS_LABELS = { "new": "已受理，等待处理", in_progress: "处理中", resolved: "已解决" };
+  var API = (document.querySelector('meta[name="sanwei-api"]') || {}).content || "";
+  var queue = window.sanweiQueue;
 
   function siteBase() {
     var config = document.getElementById("__config");
@@ -34,7 +34,7 @@
       localStorage.setItem(key, JSON.stringify(value));
       return true;
     } catch (e) {
-      return false; // storage full or disabled (private mode): we still try to send now
+      return false; // storage full or disabled (private mode): the mark is only lost here
     }
   }
 
@@ -48,102 +48,26 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  /* ---- The queue ---- */
-
-  function queue() { return readJson(QUEUE_KEY, []); }
-
-  function enqueue(item) {
-    var items = queue().filter(function (x) { return x.body.id !== item.body.id; });
-    items.push(item);
-    writeJson(QUEUE_KEY, items);
-    showQueue();
-  }
-
-  function dequeue(id) {
-    writeJson(QUEUE_KEY, queue().filter(function (x) { return x.body.id !== id; }));
-    showQueue();
-  }
-
-  // Answers the server will give again however often we retry: keep none of them queued.
-  var FINAL = { 400: true, 404: true, 409: true, 413: true, 415: true };
-
-  function send(item) {
-    return fetch(API + item.path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(item.body),
-      credentials: "omit",
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        var ok = response.status === 201 || response.status === 200;
-        if (ok || FINAL[response.status]) dequeue(item.body.id);
-        return { ok: ok, final: ok || !!FINAL[response.status], status: response.status, data: data };
-      });
-    }, function () {
-      return { ok: false, final: false, status: 0, data: {} };
-    });
-  }
-
-  var flushing = false;
-  function flush() {
-    if (flushing || !API) return;
-    flushing = true;
-    var items = queue();
-    var next = function (i) {
-      if (i >= items.length) { flushing = false; showQueue(); return; }
-      send(items[i]).then(function (result) {
-        if (result.ok && items[i].onSent) onSent(items[i], result.data);
-        // Offline: stop here and try again when the phone is back.
-        if (result.status === 0) { flushing = false; showQueue(); return; }
-        next(i + 1);
-      });
-    };
-    next(0);
-  }
-
-  function onSent(item, data) {
-    if (item.onSent === "study") markStudied(item.body.lesson);
-    if (item.onSent === "registration" && data && data.id) writeJson(MEMBER_KEY, data.id);
-  }
-
-  var queueBar;
-  function showQueue() {
-    var items = queue();
-    if (!queueBar) {
-      queueBar = document.createElement("div");
-      queueBar.className = "sw-queue";
-      queueBar.setAttribute("role", "status");
-      document.body.appendChild(queueBar);
-    }
-    queueBar.hidden = items.length === 0;
-    if (!items.length) return;
-    queueBar.textContent = "";
-    var text = document.createElement("span");
-    text.textContent = items.length + " 条待发送（已存在手机上，联网后自动发送） ";
-    var details = document.createElement("details");
-    var summary = document.createElement("summary");
-    summary.textContent = "查看";
-    details.appendChild(summary);
-    items.forEach(function (item) {
-      var row = document.createElement("p");
-      row.textContent = item.label + " · " + new Date(item.queuedAt).toLocaleString("zh-CN") + " ";
-      var discard = document.createElement("button");
-      discard.type = "button";
-      discard.className = "md-button";
-      discard.textContent = "不发了";
-      discard.addEventListener("click", function () { dequeue(item.body.id); });
-      row.appendChild(discard);
-      details.appendChild(row);
-    });
-    queueBar.appendChild(text);
-    queueBar.appendChild(details);
-  }
+  function pageTitle() { return document.title.split(" - ")[0]; }
 
   function say(element, text, ok) {
     if (!element) return;
     element.textContent = text;
     element.className = "sw-result " + (ok ? "is-ok" : "is-error");
   }
+
+  // A submission the server confirmed, sent from this page or later from the queue.
+  window.addEventListener("sanwei:sent", function (event) {
+    var data = event.detail.data || {};
+    // Study marks from this phone are linked to the member's confirmed registration.
+    if (event.detail.item.kind === "registration" && data.id) writeJson(MEMBER_KEY, data.id);
+    // A request sent from the queue while the member was elsewhere never showed its
+    // ticket: the status page lists this phone's tickets.
+    if (data.ticket) {
+      var tickets = readJson(TICKETS_KEY, []).filter(function (ticket) { return ticket !== data.ticket; });
+      writeJson(TICKETS_KEY, [data.ticket].concat(tickets).slice(0, 10));
+    }
+  });
 
   /* ---- Forms: the server's own rules and messages, checked before sending ---- */
 
@@ -166,20 +90,27 @@
     return value === "" || value === false || value === null || (Array.isArray(value) && value.length === 0);
   }
 
+  // The server's checks, in the server's order, so the first message is the same.
   function checkField(field, value, data) {
     var m = field.messages || {};
     var required = field.required || (field.required_with && !empty(data[field.required_with]));
     if (empty(value)) return required ? m.required : null;
-    if (field.normalize) {
-      // The server's own clean-up of a mobile number: full-width digits, spaces, +86.
-      value = String(value).normalize(field.normalize.unicode);
-      field.normalize.remove.split("").forEach(function (c) { value = value.split(c).join(""); });
-      if (value.indexOf(field.normalize.prefix) === 0) value = value.slice(field.normalize.prefix.length);
-    }
     if (typeof value === "string") {
+      var controls = field.allowed_controls || "";
+      for (var c = 0; c < value.length; c++) {
+        var code = value.charCodeAt(c);
+        if ((code < 32 || (code >= 127 && code < 160)) && controls.indexOf(value[c]) < 0) return m.characters;
+      }
+      if (field.normalize) {
+        // The server's own clean-up of a mobile number: full-width digits, spaces, +86.
+        value = value.normalize(field.normalize.unicode);
+        field.normalize.remove.split("").forEach(function (x) { value = value.split(x).join(""); });
+        if (value.indexOf(field.normalize.prefix) === 0) value = value.slice(field.normalize.prefix.length);
+        if (!new RegExp(field.pattern).test(value)) return m.pattern;
+      }
       var length = Array.from(value).length;
-      if (field.min_length && length < field.min_length) return m.min_length;
       if (field.max_length && length > field.max_length) return m.max_length;
+      if (field.min_length && length < field.min_length) return m.min_length;
       if (field.pattern && !new RegExp(field.pattern).test(value)) return m.pattern;
     }
     var choices = field.choices;
@@ -216,6 +147,13 @@
     return url.href;
   }
 
+  // A QR code's source tag and a station's "submit a request" link fill these in.
+  function fillFromAddress(form) {
+    var params = new URLSearchParams(location.search);
+    if (form.elements.source && params.get("src")) form.elements.source.value = params.get("src");
+    if (form.elements.station && params.get("station")) form.elements.station.value = params.get("station");
+  }
+
   function setUpForm(form) {
     var rules = JSON.parse(form.querySelector("[data-sanwei-rules]").textContent);
     var fields = Object.keys(rules.fields).map(function (name) {
@@ -225,13 +163,33 @@
     });
     var formName = form.getAttribute("data-sanwei-form");
     var result = form.querySelector("[data-sanwei-result]");
-    var params = new URLSearchParams(location.search);
-    // A QR code's source tag and a station's "submit a request" link fill these in.
-    if (form.elements.source && params.get("src")) form.elements.source.value = params.get("src");
-    if (form.elements.station && params.get("station")) form.elements.station.value = params.get("station");
+    var button = form.querySelector('button[type="submit"]');
+    fillFromAddress(form);
+
+    function answered(stored, answer) {
+      button.disabled = false;
+      if (answer && answer.ok) {
+        location.assign(thanksUrl(formName, answer.data));
+      } else if (answer && answer.final) {
+        // Refused for good: the member fixes the form and it goes as a new submission.
+        form.elements.id.value = "";
+        if (answer.data.errors) showErrors(form, answer.data.errors);
+        say(result, answer.data.message || "提交没有成功，请稍后再试", false);
+      } else if (stored) {
+        // Kept on the phone and sent later: an empty form does not invite a second copy.
+        form.reset();
+        form.elements.id.value = "";
+        fillFromAddress(form);
+        say(result, keptText(answer) + "，不用重新填写。", true);
+      } else {
+        // Neither sent nor kept: the form keeps what was typed (and its id) for another try.
+        say(result, "网络不好，没有提交成功，手机也没能保存，请稍后再点提交。", false);
+      }
+    }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (button.disabled) return;
       var data = {};
       fields.forEach(function (field) { data[field.name] = fieldValue(form, field); });
       var errors = {};
@@ -247,77 +205,85 @@
       var body = { id: form.elements.id.value };
       fields.forEach(function (field) { if (!empty(data[field.name])) body[field.name] = data[field.name]; });
       body[rules.honeypot] = form.elements[rules.honeypot] ? form.elements[rules.honeypot].value : "";
-      var item = { path: "forms/" + formName, body: body, label: document.title.split(" - ")[0], queuedAt: Date.now(), onSent: formName };
-      enqueue(item);
-      var button = form.querySelector('button[type="submit"]');
+      var item = { path: "forms/" + formName, body: body, label: pageTitle(), kind: formName };
       button.disabled = true;
       say(result, "正在提交…", true);
-      send(item).then(function (answer) {
-        button.disabled = false;
-        if (answer.ok) {
-          onSent(item, answer.data);
-          location.assign(thanksUrl(formName, answer.data));
-        } else if (answer.status === 400 && answer.data.errors) {
-          showErrors(form, answer.data.errors);
-          form.elements.id.value = "";
-          say(result, answer.data.message || "请检查以下内容", false);
-        } else if (answer.final) {
-          form.elements.id.value = "";
-          say(result, (answer.data && answer.data.message) || "提交没有成功，请稍后再试", false);
-        } else {
-          form.reset();
-          form.elements.id.value = "";
-          say(result, "网络不好，已保存在手机上，联网后会自动发送，不用重新填写。", true);
-        }
-      });
+      submit(item).then(function (outcome) { answered(outcome.stored, outcome.answer); });
+    });
+  }
+
+  // What the member reads when a submission stays on the phone to be sent later.
+  function keptText(answer) {
+    if (!answer) return "已保存在手机上，正在发送";
+    if (answer.status) return "服务器忙，已保存在手机上，稍后会自动发送";
+    return "网络不好，已保存在手机上，联网后会自动发送";
+  }
+
+  // Keep the item on the phone first, then send it; resolves to {stored, answer}.
+  function submit(item) {
+    return queue.add(item).then(function (stored) {
+      var sending = stored ? queue.send(item.id, true) : queue.deliver(item, true);
+      return sending.then(function (answer) { return { stored: stored, answer: answer }; });
     });
   }
 
   /* ---- Check-ins and "studied" marks ---- */
 
-  function sendEvent(button, path, body, label, onSent, doneText) {
-    var result = button.parentNode.parentNode.querySelector("[data-sanwei-result]") || button.parentNode.querySelector("[data-sanwei-result]");
-    var item = { path: path, body: body, label: label, queuedAt: Date.now(), onSent: onSent };
-    enqueue(item);
+  function sendEvent(button, item, doneText) {
+    var box = button.closest("[data-sanwei-lesson], [data-sanwei-station]") || button.parentNode;
+    var result = box.querySelector("[data-sanwei-result]") || document.querySelector("[data-sanwei-result]");
     button.disabled = true;
-    send(item).then(function (answer) {
-      if (answer.ok) {
-        onSent && onSent === "study" && markStudied(body.lesson);
+    submit(item).then(function (outcome) {
+      var answer = outcome.answer;
+      if (answer && answer.ok) {
         say(result, doneText, true);
-      } else if (answer.final) {
+      } else if (answer && answer.final) {
         button.disabled = false;
-        say(result, (answer.data && answer.data.message) || "没有成功，请稍后再试", false);
+        say(result, answer.data.message || "没有成功，请稍后再试", false);
+      } else if (outcome.stored) {
+        say(result, keptText(answer) + "。", true);
       } else {
-        say(result, "网络不好，已保存在手机上，联网后会自动发送。", true);
+        button.disabled = false;
+        say(result, "网络不好，没有记上，请稍后再点。", false);
       }
     });
   }
 
-  function markStudied(slug) {
-    var studied = readJson(STUDIED_KEY, {});
-    studied[slug] = Date.now();
-    writeJson(STUDIED_KEY, studied);
+  function studied() { return readJson(STUDIED_KEY, {}); }
+
+  function showStudied() {
+    var marks = studied();
+    Array.prototype.forEach.call(document.querySelectorAll("li[data-sanwei-lesson]"), function (item) {
+      item.classList.toggle("sw-studied-done", !!marks[item.getAttribute("data-sanwei-lesson")]);
+    });
   }
 
   function setUpEvents() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-sanwei-checkin]"), function (button) {
       button.addEventListener("click", function () {
-        sendEvent(button, "checkins", { id: uuid(), station: button.getAttribute("data-sanwei-checkin") },
-          "到站签到", null, "签到成功，欢迎歇歇脚！");
+        var body = { id: uuid(), station: button.getAttribute("data-sanwei-checkin") };
+        sendEvent(button, { path: "checkins", body: body, label: "到站签到 · " + pageTitle(), kind: "checkin" },
+          "签到成功，欢迎歇歇脚！");
       });
     });
     Array.prototype.forEach.call(document.querySelectorAll("[data-sanwei-study]"), function (button) {
+      var lesson = button.getAttribute("data-sanwei-study");
+      var result = button.parentNode.querySelector("[data-sanwei-result]");
+      var when = studied()[lesson];
+      if (when && result) say(result, "这部手机 " + new Date(when).toLocaleDateString("zh-CN") + " 学过这一课", true);
       button.addEventListener("click", function () {
-        var body = { id: uuid(), lesson: button.getAttribute("data-sanwei-study") };
+        var body = { id: uuid(), lesson: lesson };
         var member = readJson(MEMBER_KEY, null);
         if (member) body.member = member;
-        sendEvent(button, "study", body, "学习打卡", "study", "已记下这次学习，谢谢！");
+        // Studied on this phone from the moment of the tap, sent or still queued.
+        var marks = studied();
+        marks[lesson] = Date.now();
+        writeJson(STUDIED_KEY, marks);
+        sendEvent(button, { path: "study", body: body, label: "学习打卡 · " + pageTitle(), kind: "study" },
+          "已记下这次学习，谢谢！");
       });
     });
-    var studied = readJson(STUDIED_KEY, {});
-    Array.prototype.forEach.call(document.querySelectorAll("li[data-sanwei-lesson]"), function (item) {
-      if (studied[item.getAttribute("data-sanwei-lesson")]) item.classList.add("sw-studied-done");
-    });
+    showStudied();
   }
 
   /* ---- Opening hours: "open now" from the station's weekly hours ---- */
@@ -359,8 +325,29 @@
   function setUpStatus(form) {
     var result = document.querySelector("[data-sanwei-result]");
     var error = form.querySelector(".sw-error");
+    var mine = readJson(TICKETS_KEY, []);
+    if (mine.length) {
+      var list = document.createElement("p");
+      list.textContent = "这部手机提交过的诉求：";
+      mine.forEach(function (ticket) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "md-button";
+        button.textContent = ticket;
+        button.addEventListener("click", function () {
+          form.elements.ticket.value = ticket;
+          lookUp();
+        });
+        list.appendChild(button);
+      });
+      form.parentNode.insertBefore(list, form);
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      lookUp();
+    });
+
+    function lookUp() {
       var ticket = form.elements.ticket.value.trim().toUpperCase();
       if (!/^[2-9A-HJKMNP-Z]{8}$/.test(ticket)) {
         error.textContent = "诉求编号是 8 位字母和数字，请核对";
@@ -377,7 +364,7 @@
           say(result, text, true);
         });
       }, function () { say(result, "网络不好，请稍后再试", false); });
-    });
+    }
   }
 
   function setUpThanks(box) {
@@ -388,17 +375,16 @@
   }
 
   function start() {
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-sanwei-form]"), setUpForm);
+    // Without the outbox (a page cached from before it existed), forms post as plain forms.
+    if (queue && API) {
+      Array.prototype.forEach.call(document.querySelectorAll("form[data-sanwei-form]"), setUpForm);
+      setUpEvents();
+    }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-sanwei-status]"), setUpStatus);
     Array.prototype.forEach.call(document.querySelectorAll("[data-sanwei-thanks]"), setUpThanks);
-    setUpEvents();
     setUpHours();
-    showQueue();
-    flush();
   }
 
-  window.addEventListener("online", flush);
-  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") flush(); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
