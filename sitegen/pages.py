@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -75,12 +76,30 @@ def relative_url(target: str, page_url: str) -> str:
 
 
 @cache
+def _icon_file(name: str) -> str:
+    family, _, icon = name.partition("-")
+    return (MATERIAL_ICONS / family / f"{icon}.svg").read_text(encoding="utf-8")
+
+
+@cache
 def icon_svg(name: str) -> str:
     """Inline one of mkdocs-material's bundled icons (`material-cup-water`), so no icon
     font or image is fetched."""
-    family, _, icon = name.partition("-")
-    svg = (MATERIAL_ICONS / family / f"{icon}.svg").read_text(encoding="utf-8")
-    return svg.replace("<svg ", '<svg aria-hidden="true" class="sw-icon" ', 1)
+    return _icon_file(name).replace("<svg ", '<svg aria-hidden="true" class="sw-icon" ', 1)
+
+
+_SVG = re.compile(r"<svg\b[^>]*?\bviewBox=\"([^\"]+)\"[^>]*>(.*)</svg>\s*", re.DOTALL)
+
+
+@cache
+def icon_symbol(name: str, symbol_id: str) -> str:
+    """One bundled icon as an SVG <symbol>: defined once on a page, drawn anywhere on it by
+    `<svg><use href="#symbol_id"/></svg>`, so a long list does not repeat its paths."""
+    match = _SVG.fullmatch(_icon_file(name))
+    if match is None:
+        raise ValueError(f"icon {name!r} is not a single <svg> with a viewBox")
+    view_box, body = match.groups()
+    return f'<symbol id="{symbol_id}" viewBox="{view_box}">{body}</symbol>'
 
 
 @cache
@@ -100,6 +119,7 @@ def _environment() -> jinja2.Environment:
         FORM_PAGES=FORM_PAGES,
         HONEYPOT_FIELD=HONEYPOT_FIELD,
         icon=lambda name: Markup(icon_svg(name)),
+        icon_symbol=lambda name, symbol_id: Markup(icon_symbol(name, symbol_id)),
     )
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # A JSON string is a valid YAML scalar: safe front matter whatever an editor typed.
@@ -123,12 +143,54 @@ def _map_links(station: Station, coordinates: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class ListedStation:
+    """A station as the stations list shows it, with its position in GCJ-02: the system the
+    map apps take, and the one finder.js measures distances in."""
+
+    station: Station
+    lat: float
+    lng: float
+
+
+def stations_by_town(stations: tuple[Station, ...]) -> list[Station]:
+    """The stations grouped by town, towns in the order stations.yaml first names them."""
+    # Without the phone's location this is the list's order. Editors put the county seat
+    # first and group by town, so the page reads like the file and like the county; the
+    # grouping only tidies a file that strays. Not "open now" first: that order would change
+    # with the clock and differ from the page without JavaScript, so a member could not
+    # find the station they know; each entry says whether it is open instead.
+    towns: dict[str, list[Station]] = {}
+    for station in stations:
+        towns.setdefault(station.town, []).append(station)
+    return [station for group in towns.values() for station in group]
+
+
+def listed_stations(content: Content) -> list[ListedStation]:
+    """The stations list's entries, in its order without the phone's location."""
+    return [
+        ListedStation(station, *station.gcj02(content.coordinates)) for station in stations_by_town(content.stations)
+    ]
+
+
+def render_stations_index(content: Content) -> str:
+    """The stations list: every station with its hours, services and phone, and the finder
+    that finder.js adds on top (nearest first, open now, filter by service, map links)."""
+    offered = {service for station in content.stations for service in station.services}
+    return _render(
+        "stations_index.md.j2",
+        "stations/",
+        stations=listed_stations(content),
+        services=[service for service in SERVICES if service in offered],
+    )
+
+
 def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
     """Every generated Markdown page, by its source path (`stations/<id>.md`)."""
     pages = {
         "index.md": _render("home.md.j2", "", content=content),
         "lessons/index.md": _render("lessons_index.md.j2", "lessons/", content=content),
-        "stations/index.md": _render("stations_index.md.j2", "stations/", content=content),
+        "stations/index.md": render_stations_index(content),
         "status.md": _render("status.md.j2", "status/", settings=settings),
         "thanks.md": _render("thanks.md.j2", "thanks/"),
         "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),

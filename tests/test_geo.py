@@ -75,6 +75,17 @@ def test_gcj02_shifts_points_in_china_by_tens_to_hundreds_of_metres(point):
     assert 50 < haversine_m(*point, *wgs84_to_gcj02(*point)) < 1000
 
 
+@pytest.mark.parametrize("point", IN_CHINA)
+@pytest.mark.parametrize("step", [(0.01, 0.0), (0.0, 0.01), (0.05, -0.05), (0.2, 0.15), (-0.3, 0.3)])
+def test_distances_measured_between_gcj02_points_are_within_one_percent(point, step):
+    # The station finder measures from the phone to each station in GCJ-02. The shift
+    # changes slowly with position, so distances stretch by well under 1%; measuring from a
+    # WGS-84 phone to a GCJ-02 station instead would be off by the whole shift.
+    other = (point[0] + step[0], point[1] + step[1])
+    in_wgs84 = haversine_m(*point, *other)
+    assert haversine_m(*wgs84_to_gcj02(*point), *wgs84_to_gcj02(*other)) == pytest.approx(in_wgs84, rel=0.01)
+
+
 @pytest.mark.parametrize("point", OUTSIDE_CHINA)
 def test_points_outside_china_are_unchanged(point):
     assert wgs84_to_gcj02(*point) == point

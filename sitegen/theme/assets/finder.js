@@ -1,0 +1,293 @@
+/* The station finder, on the stations list only: nearest first once the member asks,
+ * "open now" and when it closes or opens, a filter by service, and map links.
+ *
+ * Without this script the list is still complete enough to use: every station's name,
+ * address, hours, services, page and phone. Location is asked for only when the member
+ * presses the button, never on page load.
+ *
+ * One coordinate system: the build writes each station's position in GCJ-02 (data-lat,
+ * data-lng), the system Amap and Tencent maps take, so the map links are made from it
+ * as it is; the phone's WGS-84 fix is converted to GCJ-02 once, here, by the same
+ * published formula as sitegen/geo.py (tests hold both to the same point pairs), and
+ * distances are measured between GCJ-02 points. GCJ-02 stretches distances by under 1%
+ * (tests/test_geo.py), far less than a phone's GPS error. Writing WGS-84 too, or the map
+ * links, into the page would cost a third more bytes with 500 stations. */
+(function () {
+  "use strict";
+
+  var DAY = 1440;
+  var WEEK = 7 * DAY;
+  var DAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+  var EARTH_RADIUS_M = 6371008.8; // IUGG mean radius, as sitegen/geo.py
+  // GCJ-02 is defined on the Krasovsky 1940 ellipsoid.
+  var KRASOVSKY_A = 6378245.0;
+  var KRASOVSKY_EE = 0.00669342162296594323;
+  var SERVICE_ICON = "#sw-s-";
+  var REFRESH_MS = 60 * 1000;
+
+  var list = document.querySelector("[data-finder-list]");
+  var finder = document.querySelector("[data-finder]");
+  if (!list || !finder) return;
+  var statusLine = finder.querySelector("[data-finder-status]");
+  var countLine = finder.querySelector("[data-finder-count]");
+  var openNowBox = finder.querySelector("[data-finder-open-now]");
+  var serviceBoxes = Array.prototype.slice.call(finder.querySelectorAll("[data-finder-service]"));
+
+  var stations = Array.prototype.map.call(list.children, function (item) {
+    var lat = item.getAttribute("data-lat");
+    var lng = item.getAttribute("data-lng");
+    addMapLinks(item.querySelector(".sw-acts"), item.querySelector("strong").textContent, lat, lng);
+    return {
+      item: item,
+      state: item.querySelector(".sw-state"),
+      lat: parseFloat(lat),
+      lng: parseFloat(lng),
+      services: null, // read from the icons when the member first filters: see servicesOf
+      spans: weekSpans(JSON.parse(item.getAttribute("data-hours"))),
+      open: false,
+      distance: null,
+    };
+  });
+
+  /* ---- Coordinates and map links, as sitegen/geo.py makes them ---- */
+
+  function outsideChina(lat, lng) {
+    // The rectangle every published implementation uses; outside it GCJ-02 equals WGS-84.
+    return !(lng >= 72.004 && lng <= 137.8347 && lat >= 0.8293 && lat <= 55.8271);
+  }
+
+  function wgs84ToGcj02(lat, lng) {
+    if (outsideChina(lat, lng)) return [lat, lng];
+    var PI = Math.PI;
+    var x = lng - 105.0;
+    var y = lat - 35.0;
+    var common = (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    var dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + common +
+      (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0 +
+      (160.0 * Math.sin(y / 12.0 * PI) + 320.0 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    var dLng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + common +
+      (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0 +
+      (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    var radLat = lat / 180.0 * PI;
+    var magic = 1 - KRASOVSKY_EE * Math.pow(Math.sin(radLat), 2);
+    var sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * sqrtMagic) * PI);
+    dLng = (dLng * 180.0) / (KRASOVSKY_A / sqrtMagic * Math.cos(radLat) * PI);
+    return [lat + dLat, lng + dLng];
+  }
+
+  // Python's urllib.parse.quote(text, safe), so the links are the very ones geo.py makes.
+  function quote(text, safe) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, function (c) {
+      return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    }).replace(/%(2C|3A|3B)/g, function (escaped, hex) {
+      var c = String.fromCharCode(parseInt(hex, 16));
+      return safe.indexOf(c) >= 0 ? c : escaped;
+    });
+  }
+
+  // lat and lng are GCJ-02 with six decimals, as the build wrote them.
+  function mapLinks(name, lat, lng) {
+    // Tencent's marker value is "key:value;key:value": a name keeps its ; and : full-width.
+    var marker = "coord:" + lat + "," + lng + ";title:" + name.replace(/;/g, "；").replace(/:/g, "：");
+    return [
+      ["高德地图", "https://uri.amap.com/marker?position=" + lng + "," + lat + "&name=" + quote(name, ",") +
+        "&coordinate=gaode&callnative=1"],
+      ["腾讯地图", "https://apis.map.qq.com/uri/v1/marker?marker=" + quote(marker, ",:;") + "&referer=sanwei"],
+    ];
+  }
+
+  function addMapLinks(box, name, lat, lng) {
+    mapLinks(name, lat, lng).forEach(function (link) {
+      var a = document.createElement("a");
+      a.href = link[1];
+      a.textContent = link[0];
+      box.appendChild(a);
+    });
+  }
+
+  /* ---- Opening hours ---- */
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // Stations keep China's time (UTC+8, no daylight saving), whatever the phone is set to.
+  // Minutes since Monday 00:00, China time.
+  function chinaWeekMinute() {
+    var china = new Date(Date.now() + 8 * 3600 * 1000);
+    return ((china.getUTCDay() + 6) % 7) * DAY + china.getUTCHours() * 60 + china.getUTCMinutes();
+  }
+
+  /* The week's opening hours (Monday..Sunday, each [[open, close], ...] in minutes, as
+   * WeekHours.to_json() writes them) laid out over three weeks, last week to next, with
+   * touching spans joined: so a night that runs past midnight, or past Sunday into Monday,
+   * is one span, and "closes at" and "opens at" need no special case. */
+  function weekSpans(days) {
+    var spans = [];
+    for (var week = -1; week <= 1; week++) {
+      days.forEach(function (day, d) {
+        day.forEach(function (span) {
+          var start = week * WEEK + d * DAY + span[0];
+          var end = week * WEEK + d * DAY + span[1];
+          var last = spans[spans.length - 1];
+          if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+          else spans.push([start, end]);
+        });
+      });
+    }
+    return spans;
+  }
+
+  function when(minute, now) {
+    var days = Math.floor(minute / DAY) - Math.floor(now / DAY);
+    var clock = ((minute % DAY) + DAY) % DAY;
+    var time = pad(Math.floor(clock / 60)) + ":" + pad(clock % 60);
+    if (days === 0) return time;
+    if (days === 1) return "明天 " + time;
+    var name = DAY_NAMES[Math.floor((((minute % WEEK) + WEEK) % WEEK) / DAY)];
+    return (days >= 7 ? "下" : "") + name + " " + time;
+  }
+
+  /* [is it open, "营业中 · 20:00 关门" or "已休息 · 明天 08:00 开门"] at week minute `now`. */
+  function openState(spans, now) {
+    for (var i = 0; i < spans.length; i++) {
+      var span = spans[i];
+      if (span[0] <= now && now < span[1]) {
+        if (span[1] - span[0] >= 2 * WEEK) return [true, "营业中 · 24 小时"];
+        // A span that ends at midnight closes "24:00" today rather than "明天 00:00".
+        var closes = span[1] % DAY === 0 && span[1] - now <= DAY ? "24:00" : when(span[1], now);
+        return [true, "营业中 · " + closes + " 关门"];
+      }
+      if (span[0] > now) return [false, "已休息 · " + when(span[0], now) + " 开门"];
+    }
+    return [false, "已休息"];
+  }
+
+  /* ---- Nearest first ---- */
+
+  function haversine(lat1, lng1, lat2, lng2) {
+    var rad = Math.PI / 180;
+    var dPhi = (lat2 - lat1) * rad;
+    var dLambda = (lng2 - lng1) * rad;
+    var h = Math.pow(Math.sin(dPhi / 2), 2) +
+      Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.pow(Math.sin(dLambda / 2), 2);
+    return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+  }
+
+  function distanceText(metres) {
+    // Finer than a phone's GPS can tell would be make-believe.
+    if (metres < 50) return "50 米内";
+    if (metres < 1000) return Math.round(metres / 10) * 10 + " 米";
+    if (metres < 100000) return (metres / 1000).toFixed(1) + " 公里";
+    return Math.round(metres / 1000) + " 公里";
+  }
+
+  /* ---- What each station shows, and the filter ---- */
+
+  function showState(station) {
+    var state = openState(station.spans, chinaWeekMinute());
+    station.open = state[0];
+    station.state.className = "sw-state " + (state[0] ? "is-open" : "is-closed");
+    station.state.textContent = state[1];
+    if (station.distance !== null) {
+      var distance = document.createElement("span");
+      distance.textContent = " · " + distanceText(station.distance);
+      station.state.appendChild(distance);
+    }
+  }
+
+  // The icons are the list of services, so the page writes them once; reading 500
+  // stations' icons is the slowest part of starting up, so it waits for the first filter.
+  function servicesOf(station) {
+    if (!station.services) {
+      station.services = Array.prototype.map.call(station.item.querySelectorAll(".sw-services use"), function (use) {
+        return use.getAttribute("href").slice(SERVICE_ICON.length);
+      });
+    }
+    return station.services;
+  }
+
+  function applyFilter() {
+    var wanted = serviceBoxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+    var openOnly = openNowBox.checked;
+    var shown = 0;
+    stations.forEach(function (station) {
+      var keep = (!openOnly || station.open) && wanted.every(function (service) {
+        return servicesOf(station).indexOf(service) >= 0;
+      });
+      station.item.hidden = !keep;
+      if (keep) shown++;
+    });
+    [openNowBox].concat(serviceBoxes).forEach(function (box) {
+      box.parentNode.classList.toggle("is-on", box.checked);
+    });
+    var filtered = openOnly || wanted.length > 0;
+    if (!filtered) countLine.textContent = "";
+    else if (shown) countLine.textContent = "符合条件的驿站 " + shown + " 个（共 " + stations.length + " 个）";
+    else countLine.textContent = "没有符合全部条件的驿站，少选几项试试。";
+  }
+
+  function refresh() {
+    stations.forEach(showState);
+    applyFilter();
+  }
+
+  function sortByDistance(position) {
+    var here = wgs84ToGcj02(position.coords.latitude, position.coords.longitude);
+    var lat = here[0];
+    var lng = here[1];
+    stations.forEach(function (station) {
+      station.distance = haversine(lat, lng, station.lat, station.lng);
+      station.item.setAttribute("data-distance", Math.round(station.distance));
+    });
+    stations.sort(function (a, b) { return a.distance - b.distance; });
+    var ordered = document.createDocumentFragment();
+    stations.forEach(function (station) { ordered.appendChild(station.item); });
+    list.appendChild(ordered);
+    refresh();
+    var accuracy = position.coords.accuracy;
+    statusLine.textContent = "已按离你由近到远排列" +
+      (accuracy > 500 ? "（定位误差约 " + distanceText(accuracy) + "，距离仅供参考）" : "。");
+  }
+
+  var LOCATE_ERRORS = {
+    1: "没有得到位置权限。可以在浏览器或微信的设置里允许定位，也可以按乡镇在下面查找。",
+    2: "暂时定不了位，请到开阔处再试，或按乡镇在下面查找。",
+    3: "定位超时，请再试一次，或按乡镇在下面查找。",
+    insecure: "这个网址不是 https 开头，浏览器不给定位。请按乡镇在下面查找。",
+  };
+
+  // High accuracy asks for the GPS: the network location many Android browsers would use
+  // instead comes from Google, which phones in China cannot reach.
+  var LOCATE_OPTIONS = { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 };
+
+  function locate(button) {
+    statusLine.textContent = "正在定位…";
+    button.disabled = true;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      button.disabled = false;
+      sortByDistance(position);
+    }, function (error) {
+      button.disabled = false;
+      // Browsers refuse location to a page not served over https, as if the member had.
+      statusLine.textContent = window.isSecureContext === false ? LOCATE_ERRORS.insecure :
+        LOCATE_ERRORS[error.code] || LOCATE_ERRORS[2];
+    }, LOCATE_OPTIONS);
+  }
+
+  var locateButton = finder.querySelector("[data-finder-locate]");
+  if (navigator.geolocation) {
+    locateButton.addEventListener("click", function () { locate(locateButton); });
+  } else {
+    locateButton.parentNode.hidden = true;
+  }
+  finder.addEventListener("change", applyFilter);
+  // A page left open between orders stays right about what is open now.
+  setInterval(refresh, REFRESH_MS);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") refresh();
+  });
+  refresh();
+  finder.classList.add("is-ready");
+  // For the tests, which hold the conversion to the same published pairs as geo.py's.
+  window.sanweiFinder = { wgs84ToGcj02: wgs84ToGcj02 };
+})();
