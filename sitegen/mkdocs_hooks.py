@@ -14,6 +14,7 @@ from mkdocs.structure.pages import Page
 from sitegen.compress import precompress
 from sitegen.content import Content, check_content
 from sitegen.images import add_image_sizes
+from sitegen.minify import minify_own_scripts
 from sitegen.pages import Campaign, SiteSettings, qr_codes, render_pages, render_posters
 from sitegen.qr import QrCache
 from sitegen.search_index import compact_search_index
@@ -115,4 +116,5 @@ def on_post_build(config: MkDocsConfig) -> None:
     sizes = compact_search_index(site_dir)
     if sizes:
         log.info("search index: %d bytes, %d before compacting", sizes[1], sizes[0])
+    log.info("minified the site's own scripts: %d bytes fewer", minify_own_scripts(site_dir))
     log.info("precompressed %d files (.gz and .br)", precompress(site_dir))
