@@ -22,7 +22,6 @@
   // GCJ-02 is defined on the Krasovsky 1940 ellipsoid.
   var KRASOVSKY_A = 6378245.0;
   var KRASOVSKY_EE = 0.00669342162296594323;
-  var SERVICE_ICON = "#sw-s-";
   var REFRESH_MS = 60 * 1000;
 
   var list = document.querySelector("[data-finder-list]");
@@ -33,16 +32,33 @@
   var openNowBox = finder.querySelector("[data-finder-open-now]");
   var serviceBoxes = Array.prototype.slice.call(finder.querySelectorAll("[data-finder-service]"));
 
+  // Map links are made as stations scroll into view: making 1,000 links for 500 stations
+  // at start-up would hold a cheap phone's main thread for nothing.
+  var linkOnSight = window.IntersectionObserver && new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      linkOnSight.unobserve(entry.target);
+      addStationMapLinks(entry.target);
+    });
+  }, { rootMargin: "600px 0px" });
+
+  function addStationMapLinks(item) {
+    var box = item.querySelector(".sw-acts");
+    if (box.children.length > 1) return;
+    addMapLinks(box, item.querySelector("strong").textContent, item.getAttribute("data-lat"), item.getAttribute("data-lng"));
+  }
+
   var stations = Array.prototype.map.call(list.children, function (item) {
     var lat = item.getAttribute("data-lat");
     var lng = item.getAttribute("data-lng");
-    addMapLinks(item.querySelector(".sw-acts"), item.querySelector("strong").textContent, lat, lng);
+    if (linkOnSight) linkOnSight.observe(item);
+    else addStationMapLinks(item);
     return {
       item: item,
       state: item.querySelector(".sw-state"),
       lat: parseFloat(lat),
       lng: parseFloat(lng),
-      services: null, // read from the icons when the member first filters: see servicesOf
+      services: null, // read when the member first filters: see servicesOf
       spans: weekSpans(JSON.parse(item.getAttribute("data-hours"))),
       open: false,
       distance: null,
@@ -195,13 +211,10 @@
     }
   }
 
-  // The icons are the list of services, so the page writes them once; reading 500
-  // stations' icons is the slowest part of starting up, so it waits for the first filter.
+  // Read when the member first filters, not at start-up.
   function servicesOf(station) {
     if (!station.services) {
-      station.services = Array.prototype.map.call(station.item.querySelectorAll(".sw-services use"), function (use) {
-        return use.getAttribute("href").slice(SERVICE_ICON.length);
-      });
+      station.services = station.item.querySelector(".sw-services").getAttribute("data-services").split(" ");
     }
     return station.services;
   }
