@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+import sitegen.pages
 from sitegen.chromium import PHONE, launch_chromium
 from sitegen.content import load_content
 from sitegen.geo import amap_link, gcj02_to_wgs84, haversine_m, tencent_link, wgs84_to_gcj02
+from sitegen.local_stack import serve_site
 from sitegen.pages import icon_symbol, render_stations_index, stations_by_town
 from sitegen.services import SERVICES
 from sitegen.site import ROOT, build_site
@@ -413,3 +415,41 @@ def test_many_stations_share_one_drawing_of_each_icon(content):
     # About 0.9 KB raw and under 60 bytes gzipped a station (an inline icon alone is 0.5-1 KB).
     assert len(page.encode()) / len(copies) < 1000
     assert len(gzip.compress(page.encode())) / len(copies) < 60
+
+
+# ---- Many stations: the first in the page, the rest on request ----
+
+
+@pytest.fixture(scope="module")
+def short_list_site(project, tmp_path_factory):
+    """The same stations with only the first two in the page, as 500 would be."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sitegen.pages, "FIRST_STATIONS_SHOWN", 2)
+        site_dir = build_site(project, site_url="http://127.0.0.1/", site_dir=tmp_path_factory.mktemp("short"))
+    with serve_site(site_dir) as site_url:
+        yield site_url
+
+
+@pytest.mark.browser
+def test_the_rest_of_a_long_list_joins_it_when_asked_or_sorted(open_phone, short_list_site, content):
+    page = open_phone(geolocation={"latitude": 33.48, "longitude": 117.89}, permissions=["geolocation"])
+    page.goto(short_list_site + "stations/")
+    page.wait_for_selector(".sw-finder.is-ready")
+    assert len(listed_ids(page)) == 2
+    page.click(f"text=显示其余 {len(content.stations) - 2} 个驿站")
+    assert sorted(listed_ids(page)) == sorted(station.id for station in content.stations)
+
+    page.reload()
+    page.wait_for_selector(".sw-finder.is-ready")
+    page.click("[data-finder-locate]")
+    page.wait_for_function("document.querySelector('[data-finder-status]').textContent.includes('由近到远')")
+    assert len(listed_ids(page)) == len(content.stations)
+
+
+@pytest.mark.browser
+def test_without_javascript_a_long_list_links_to_every_station(open_phone, short_list_site, content):
+    page = open_phone(java_script_enabled=False)
+    page.goto(short_list_site + "stations/")
+    page.click(f"text=查看全部 {len(content.stations)} 个驿站")
+    for station in content.stations:
+        assert page.locator(f"a[href$='stations/{station.id}/']").count() == 1

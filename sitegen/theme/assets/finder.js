@@ -43,15 +43,23 @@
   }, { rootMargin: "600px 0px" });
 
   function addStationMapLinks(item) {
+    if (!item.isConnected) return;
     var box = item.querySelector(".sw-acts");
     if (box.children.length > 1) return;
     addMapLinks(box, item.querySelector("strong").textContent, item.getAttribute("data-lat"), item.getAttribute("data-lng"));
   }
 
-  var stations = Array.prototype.map.call(list.children, function (item) {
+  var more = document.querySelector("[data-finder-more]");
+  var moreLine = document.querySelector("[data-finder-more-line]");
+  var items = Array.prototype.slice.call(list.children);
+  if (more) items = items.concat(Array.prototype.slice.call(more.content.children));
+
+  var stations = items.map(function (item) {
     var lat = item.getAttribute("data-lat");
     var lng = item.getAttribute("data-lng");
-    if (linkOnSight) linkOnSight.observe(item);
+    if (!item.isConnected) {
+      // Waiting in the template: its links are made when it joins the list.
+    } else if (linkOnSight) linkOnSight.observe(item);
     else addStationMapLinks(item);
     return {
       item: item,
@@ -219,7 +227,31 @@
     return station.services;
   }
 
+  // Past the first stations, the page keeps the rest in a <template>: parsed, not laid
+  // out (the template says why). They join the list when the member sorts, filters or
+  // asks for them.
+  function isPending(station) { return !station.item.isConnected; }
+
+  function revealAll() {
+    var waiting = stations.filter(isPending);
+    if (!waiting.length) return;
+    var items = document.createDocumentFragment();
+    waiting.forEach(function (station) {
+      items.appendChild(station.item);
+      showState(station);
+      if (linkOnSight) linkOnSight.observe(station.item);
+    });
+    list.appendChild(items);
+    if (!linkOnSight) waiting.forEach(function (station) { addStationMapLinks(station.item); });
+    if (moreLine) moreLine.hidden = true;
+  }
+
+  function filterIsOn() {
+    return openNowBox.checked || serviceBoxes.some(function (box) { return box.checked; });
+  }
+
   function applyFilter() {
+    revealAll();
     var wanted = serviceBoxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
     var openOnly = openNowBox.checked;
     var shown = 0;
@@ -240,11 +272,12 @@
   }
 
   function refresh() {
-    stations.forEach(showState);
-    applyFilter();
+    stations.forEach(function (station) { if (!isPending(station)) showState(station); });
+    if (filterIsOn()) applyFilter();
   }
 
   function sortByDistance(position) {
+    revealAll();
     var here = wgs84ToGcj02(position.coords.latitude, position.coords.longitude);
     var lat = here[0];
     var lng = here[1];
@@ -301,6 +334,14 @@
   });
   refresh();
   finder.classList.add("is-ready");
+  if (moreLine) {
+    var showAll = document.createElement("button");
+    showAll.type = "button";
+    showAll.className = "md-button";
+    showAll.textContent = "显示其余 " + stations.filter(isPending).length + " 个驿站";
+    showAll.addEventListener("click", revealAll);
+    moreLine.replaceChildren(showAll);
+  }
   // For the tests, which hold the conversion to the same published pairs as geo.py's.
   window.sanweiFinder = { wgs84ToGcj02: wgs84ToGcj02 };
 })();
