@@ -173,6 +173,10 @@ def listed_stations(content: Content) -> list[ListedStation]:
     ]
 
 
+# How many stations the stations list shows before the member asks for more.
+FIRST_STATIONS_SHOWN = 40
+
+
 def render_stations_index(content: Content) -> str:
     """The stations list: every station with its hours, services and phone, and the finder
     that finder.js adds on top (nearest first, open now, filter by service, map links)."""
@@ -182,7 +186,13 @@ def render_stations_index(content: Content) -> str:
         "stations/",
         stations=listed_stations(content),
         services=[service for service in SERVICES if service in offered],
+        first_shown=FIRST_STATIONS_SHOWN,
     )
+
+
+def render_plain_station_list(content: Content) -> str:
+    """Every station on one plain page, for browsers without JavaScript."""
+    return _render("station_list.md.j2", "station-list/", stations=listed_stations(content))
 
 
 def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
@@ -191,6 +201,7 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
         "index.md": _render("home.md.j2", "", content=content),
         "lessons/index.md": _render("lessons_index.md.j2", "lessons/", content=content),
         "stations/index.md": render_stations_index(content),
+        "station-list.md": render_plain_station_list(content),
         "status.md": _render("status.md.j2", "status/", settings=settings),
         "thanks.md": _render("thanks.md.j2", "thanks/"),
         "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),
