@@ -1,25 +1,39 @@
-"""Sanwei forms API: routes only (parse, validate, store, respond)."""
+"""Sanwei forms and staff API: routes only (parse, validate, store, respond)."""
 
+import os
+import tempfile
 import uuid
+from datetime import datetime
 
-from chalice import Chalice, CORSConfig
-from chalicelib import bodies, config, forms
+from chalice import Chalice, CORSConfig, Response
+from chalicelib import bodies, config, exports, forms, staffinput
+from chalicelib.guard import Missing, StaffGuard, require, station_scope, valid
+from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
     BAD_BODY_MESSAGE,
     CONFLICT_MESSAGE,
+    MEMBER_NOT_FOUND_MESSAGE,
     NOT_FOUND_MESSAGE,
+    PERSON_NOT_FOUND_MESSAGE,
     TICKET_NOT_FOUND_MESSAGE,
     TOO_LARGE_MESSAGE,
     UNAVAILABLE_MESSAGE,
     Responder,
 )
-from chalicelib.store import Conflict, SaveResult, StoreUnavailable
+from chalicelib.stats import collect_stats
+from chalicelib.store import OFFICE_TZ, Conflict, SaveResult, StoreUnavailable
 from chalicelib.tickets import new_ticket
 
 app = Chalice(app_name="sanwei")
 # The origin is stage config, fixed for the life of the function; no client is made here.
 CORS = CORSConfig(allow_origin=config.read_site_origin(), max_age=600)
+# The staff console sends its token in a header, and changes records with PATCH, PUT and DELETE.
+STAFF_CORS = CORSConfig(
+    allow_origin=config.read_site_origin(), allow_headers=["Authorization", "Content-Type"], max_age=600
+)
 BODY_TYPES = [bodies.JSON_TYPE, bodies.FORM_TYPE]
+JSON_ONLY = [bodies.JSON_TYPE]
+staff_only = StaffGuard(app, lambda: config.get_staff().tokens)
 
 
 @app.route("/forms/{form_name}", methods=["POST"], content_types=BODY_TYPES, cors=CORS)
@@ -97,3 +111,194 @@ def _accept(form: forms.FormDef, form_post: bool):
         app.log.warning("store unavailable saving %s", form.name, exc_info=True)
         return responder.problem(503, UNAVAILABLE_MESSAGE)
     return responder.saved(form, result)
+
+
+# ---- Staff routes: every one behind staff_only (a valid token; role and stations checked) ----
+
+
+def _today():
+    return datetime.now(OFFICE_TZ).date()
+
+
+def _query():
+    return app.current_request.query_params
+
+
+def _body() -> dict:
+    return bodies.read_json_object(app.current_request.raw_body)
+
+
+def _request_in_scope(staff, ticket: str) -> dict:
+    item = config.get_staff().records.request(ticket)
+    if item is None:
+        raise Missing(TICKET_NOT_FOUND_MESSAGE)
+    require(staff.may_see_station(item["data"].get("station")))
+    return item
+
+
+def _person() -> tuple[str, list[dict]]:
+    mobile = valid(staffinput.parse_mobile(_query()))
+    items = config.get_staff().people.find(mobile)
+    if not items:
+        raise Missing(PERSON_NOT_FOUND_MESSAGE)
+    return mobile, items
+
+
+def _member_id(member_id: str) -> str:
+    # Whether the member exists is the update's own condition; here only the id's shape.
+    canonical = canonical_id(member_id)
+    if canonical is None:
+        raise Missing(MEMBER_NOT_FOUND_MESSAGE)
+    return canonical
+
+
+@app.route("/staff/me", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_me(staff):
+    """Say whom the token belongs to and what it may reach (the console signs in with this)."""
+    return staff.public()
+
+
+@app.route("/staff/stats", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_stats(staff):
+    """Count members, study, check-ins and requests over office days."""
+    query = valid(staffinput.parse_stats_query(_query(), _today()))
+    station, scope = station_scope(staff, None, query.station)
+    side = config.get_staff()
+    members = staff.is_admin and station is None
+    where = record_filter(station, None, scope)
+    return collect_stats(side.day_index, side.write_shards, query.day_from, query.day_to, where, members)
+
+
+@app.route("/staff/submissions/{form_name}", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_submissions(staff, form_name):
+    """List a form's records, newest first, a page at a time."""
+    form = forms.FORMS.get(form_name)
+    if form is None:
+        raise Missing(NOT_FOUND_MESSAGE)
+    query = valid(staffinput.parse_list_query(form, _query(), _today()))
+    station, scope = station_scope(staff, form, query.station)
+    side = config.get_staff()
+    where = record_filter(station, query.status, scope)
+    items, position = side.records.page(form, query.day_from, query.day_to, query.limit, query.after, where)
+    if items:
+        side.audit.record(staff, "submissions.list", [item["id"] for item in items], {"form": form.name})
+    return {"items": [public_record(item) for item in items], "cursor": staffinput.encode_cursor(position)}
+
+
+@app.route("/staff/requests/{ticket}", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_request(staff, ticket):
+    """Show a request in full: its message, contact, status, reply, note and history."""
+    item = _request_in_scope(staff, ticket)
+    config.get_staff().audit.record(staff, "request.read", [item["id"]], {"ticket": item["ticket"]})
+    return public_record(item)
+
+
+@app.route("/staff/requests/{ticket}", methods=["PATCH"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only()
+def staff_request_change(staff, ticket):
+    """Change a request's status, its reply (the member sees it) or its internal note."""
+    change = valid(staffinput.parse_request_change(_body()))
+    item = _request_in_scope(staff, ticket)
+    return public_record(config.get_staff().updates.update_request(item, change, staff))
+
+
+@app.route("/staff/members/{member_id}", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_member(staff, member_id):
+    """Show a registered member with their liaison, follow-ups and transfer state."""
+    side = config.get_staff()
+    item = side.records.member(member_id)
+    if item is None:
+        raise Missing(MEMBER_NOT_FOUND_MESSAGE)
+    side.audit.record(staff, "member.read", [item["id"]])
+    return public_record(item)
+
+
+@app.route("/staff/members/{member_id}/liaison", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_member_liaison(staff, member_id):
+    """Pair a member with their liaison ("1+1")."""
+    liaison = valid(staffinput.parse_liaison(_body()))
+    return public_record(config.get_staff().updates.set_liaison(_member_id(member_id), liaison, staff))
+
+
+@app.route("/staff/members/{member_id}/follow-ups", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_member_follow_up(staff, member_id):
+    """Record one follow-up with a member."""
+    follow_up = valid(staffinput.parse_follow_up(_body(), _today()))
+    member = config.get_staff().updates.add_follow_up(_member_id(member_id), follow_up, staff)
+    return Response(body=public_record(member), status_code=201)
+
+
+@app.route("/staff/members/{member_id}/transfer", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_member_transfer(staff, member_id):
+    """Set where moving the member's membership relation stands."""
+    transfer = valid(staffinput.parse_transfer(_body()))
+    return public_record(config.get_staff().updates.set_transfer(_member_id(member_id), transfer, staff))
+
+
+@app.route("/staff/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only()
+def staff_export(staff):
+    """Write a form's records to a CSV or XLSX file in S3; answer a link that downloads it."""
+    wanted = valid(staffinput.parse_export(_body(), _today()))
+    station, scope = station_scope(staff, wanted.form, wanted.station)
+    side = config.get_staff()
+    filename, fallback = exports.export_filenames(
+        wanted.form, wanted.day_from, wanted.day_to, wanted.station, wanted.status, wanted.format
+    )
+    items = side.records.stream(
+        wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope)
+    )
+    # Lambda may write only under /tmp; the file leaves it as soon as it is in S3.
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, fallback)
+        rows = exports.write_export(path, wanted.form, wanted.format, items)
+        download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[wanted.format])
+    detail = {
+        "form": wanted.form.name,
+        "from": wanted.day_from.isoformat(),
+        "to": wanted.day_to.isoformat(),
+        "station": station or ",".join(scope or ()),
+        "status": wanted.status or "",
+        "format": wanted.format,
+        "rows": rows,
+    }
+    side.audit.record(staff, "export.create", [download.key], detail)
+    return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
+
+
+@app.route("/staff/people", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_person(staff):
+    """Show everything stored about one person, found by their mobile number."""
+    mobile, items = _person()
+    config.get_staff().audit.record(staff, "person.read", [item["id"] for item in items])
+    return {"mobile": mobile, "records": [public_record(item) for item in items]}
+
+
+@app.route("/staff/people", methods=["DELETE"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_person_erase(staff):
+    """Erase everything stored about one person, leaving tombstones so a replay is not stored again."""
+    _, items = _person()
+    side = config.get_staff()
+    # Written first: if the erasure stops half-way, the log still says what was asked for.
+    side.audit.record(staff, "person.erase", [item["id"] for item in items])
+    erased = side.people.erase(items)
+    return {"erased": erased, "count": len(erased)}
+
+
+@app.route("/staff/audit", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_audit(staff):
+    """List the audit log, newest first, a page at a time."""
+    query = valid(staffinput.parse_audit_query(_query(), _today()))
+    entries, position = config.get_staff().audit.page(query.day_from, query.day_to, query.limit, query.after)
+    return {"items": entries, "cursor": staffinput.encode_cursor(position)}

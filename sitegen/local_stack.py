@@ -19,6 +19,8 @@ from sitegen.site import ROOT, build_site
 
 FUNCTIONS_DIR = ROOT / "functions"
 LOCAL_STAGE = "dev"
+LOCAL_STAFF_NAME = "本机管理员"
+LOCAL_STAFF_DAYS = 1
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -73,6 +75,7 @@ class LocalStack:
     api_port: int = 8001
     db_port: int = 8002
     site_dir: Path | None = None
+    staff_token: str | None = None
     _stoppers: list = field(default_factory=list)
 
     @property
@@ -87,6 +90,10 @@ class LocalStack:
     def db_url(self) -> str:
         return f"http://{self.host}:{self.db_port}/"
 
+    @property
+    def staff_url(self) -> str:
+        return f"{self.site_url}staff/"
+
     def start(self) -> None:
         """Start the database, create the tables, start the API, build and serve the site."""
         self._start_database()
@@ -94,6 +101,7 @@ class LocalStack:
         from chalicelib.tables import create_stage_tables
 
         create_stage_tables(LOCAL_STAGE, self.db_url)
+        self._prepare_staff_side()
         self._start_api()
         site_dir = build_site(ROOT, site_url=self.site_url, api_url=self.api_url, site_dir=self.site_dir)
         self._start_site(site_dir)
@@ -127,12 +135,26 @@ class LocalStack:
         environment.update(config["stages"][LOCAL_STAGE].get("environment_variables", {}))
         environment.update(
             DYNAMODB_ENDPOINT_URL=self.db_url,
+            S3_ENDPOINT_URL=self.db_url,
             SITE_URL=self.site_url,
             SITE_ORIGIN=self.site_url.rstrip("/"),
         )
         os.environ.update(environment)
         if str(FUNCTIONS_DIR) not in sys.path:
             sys.path.insert(0, str(FUNCTIONS_DIR))
+
+    def _prepare_staff_side(self) -> None:
+        # The embedded server serves S3 too: exports go to a bucket there, and a fresh
+        # admin token lets whoever runs `serve` open the staff console right away.
+        import boto3
+        from chalicelib.tables import create_stage_bucket, stage_table_names
+        from chalicelib.tokens import TokenStore
+
+        create_stage_bucket(LOCAL_STAGE, self.db_url)
+        table_name = stage_table_names(LOCAL_STAGE)["submissions"]
+        table = boto3.resource("dynamodb", endpoint_url=self.db_url).Table(table_name)
+        issued = TokenStore(table).create(LOCAL_STAFF_NAME, "admin", (), LOCAL_STAFF_DAYS)
+        self.staff_token = issued.token
 
     def _start_api(self) -> None:
         from app import app
@@ -170,7 +192,9 @@ def run_local_stack(host: str, site_port: int, api_port: int, db_port: int, site
         stack.start()
         print(f"site:     {stack.site_url}")
         print(f"API:      {stack.api_url}")
-        print(f"DynamoDB: {stack.db_url}  (in memory: data is gone when this stops)")
+        print(f"DynamoDB: {stack.db_url}  (in memory: data is gone when this stops; S3 for exports too)")
+        print(f"staff:    {stack.staff_url}  (sign in with the token below; it works for a day)")
+        print(f"staff token: {stack.staff_token}")
         print("Press Ctrl-C to stop.", flush=True)
         stopped.wait()
     except KeyboardInterrupt:

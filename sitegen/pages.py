@@ -205,6 +205,8 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
         "status.md": _render("status.md.j2", "status/", settings=settings),
         "thanks.md": _render("thanks.md.j2", "thanks/"),
         "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),
+        # The staff console: reached at staff/, kept out of the menu and the search index.
+        "staff.md": render_staff_page(content, settings),
     }
     for station in content.stations:
         url = f"stations/{station.id}/"
@@ -227,6 +229,42 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
             stations=content.stations,
         )
     return pages
+
+
+def render_staff_page(content: Content, settings: SiteSettings) -> str:
+    """The staff console's page: its choices come from the API's own definitions."""
+    # functions/ is on the path once sitegen.formdefs is imported (above).
+    from chalicelib.staffinput import FORMATS
+    from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, TRANSITIONS
+
+    names = {
+        "forms": {form.name: form.title_zh for form in FORMS.values()},
+        "fields": {
+            form.name: [[field.name, field.label_zh] for field in form.fields if field.kind != "consent"]
+            for form in FORMS.values()
+        },
+        "choices": {
+            f"{form.name}.{field.name}": {choice.value: choice.zh for choice in field.choices}
+            for form in FORMS.values()
+            for field in form.fields
+            if field.choices
+        },
+        "statuses": STATUS_LABELS,
+        "transitions": {status: sorted(targets) for status, targets in TRANSITIONS.items()},
+        "transfers": TRANSFER_LABELS,
+        "stations": {station.id: station.name for station in content.stations},
+        "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
+        "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
+    }
+    return _render(
+        "staff.md.j2",
+        "staff/",
+        names=names,
+        forms=list(FORMS.values()),
+        stations=content.stations,
+        statuses=STATUS_LABELS,
+        formats=FORMATS,
+    )
 
 
 def render_posters(content: Content, settings: SiteSettings) -> dict[str, str]:

@@ -1,7 +1,8 @@
-"""Shared fixtures: a real moto DynamoDB server over HTTP, fresh tables, the Chalice app."""
+"""Shared fixtures: a real moto server over HTTP (DynamoDB and S3), fresh tables, the Chalice app."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -11,11 +12,14 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.config import Config
 from chalice.cli.factory import CLIFactory
 from chalice.local import create_local_server
 from chalice.test import Client
+from chalicelib.downloads import create_bucket
 from chalicelib.store import SubmissionStore
 from chalicelib.tables import create_tables
+from chalicelib.tokens import IssuedToken, TokenStore
 from moto.server import ThreadedMotoServer
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
@@ -104,28 +108,69 @@ def chalice_app(aws_test_env):
         yield app.app
 
 
+@pytest.fixture(scope="session")
+def s3_client(dynamodb_endpoint):
+    """An S3 client for the moto server (the same server serves DynamoDB and S3)."""
+    return boto3.client("s3", endpoint_url=dynamodb_endpoint, config=Config(s3={"addressing_style": "path"}))
+
+
+@pytest.fixture(scope="session")
+def exports_bucket(s3_client):
+    """The exports bucket on the moto server, made as `build.py tables` makes a stage's."""
+    name = f"test-{uuid.uuid4().hex[:12]}-exports"
+    create_bucket(s3_client, name, AWS_TEST_ENV["AWS_REGION"])
+    return name
+
+
 @pytest.fixture
-def api_environment(tables, dynamodb_endpoint):
+def api_environment(tables, dynamodb_endpoint, exports_bucket):
     """The test stage's environment, pointed at this test's tables on the moto server."""
     return {
         **stage_environment(),
         "SUBMISSIONS_TABLE": tables["submissions"],
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
+        "S3_ENDPOINT_URL": dynamodb_endpoint,
+        "EXPORTS_BUCKET": exports_bucket,
     }
+
+
+@pytest.fixture
+def token_store(submissions_table):
+    """Staff tokens in this test's table."""
+    return TokenStore(submissions_table)
+
+
+@pytest.fixture
+def admin_token(token_store) -> IssuedToken:
+    """A valid admin token (everything)."""
+    return token_store.create("管理员甲", "admin", (), 30)
+
+
+@pytest.fixture
+def station_token(token_store) -> IssuedToken:
+    """A valid station token for station-01 only."""
+    return token_store.create("驿站乙", "station", ("station-01",), 30)
+
+
+@contextlib.contextmanager
+def chalice_client(chalice_app, environment: dict[str, str], folder: Path):
+    """Yield chalice.test.Client's HTTP client for the test stage, with this environment."""
+    # The client takes a stage's environment from .chalice/config.json only, so it reads
+    # a copy of the real file whose test stage names this test's table and endpoint.
+    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    stage = config["stages"][TEST_STAGE]
+    stage["environment_variables"] = {**stage.get("environment_variables", {}), **environment}
+    (folder / ".chalice").mkdir()
+    (folder / ".chalice" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with Client(chalice_app, stage_name=TEST_STAGE, project_dir=str(folder)) as client:
+        yield client.http
 
 
 @pytest.fixture
 def api(chalice_app, api_environment, tmp_path):
     """chalice.test.Client for the test stage, its environment pointed at this test's tables."""
-    # The client takes a stage's environment from .chalice/config.json only, so it reads
-    # a copy of the real file whose test stage names this test's table and endpoint.
-    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
-    stage = config["stages"][TEST_STAGE]
-    stage["environment_variables"] = {**stage.get("environment_variables", {}), **api_environment}
-    (tmp_path / ".chalice").mkdir()
-    (tmp_path / ".chalice" / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    with Client(chalice_app, stage_name=TEST_STAGE, project_dir=str(tmp_path)) as client:
-        yield client.http
+    with chalice_client(chalice_app, api_environment, tmp_path) as http:
+        yield http
 
 
 @pytest.fixture(scope="session")
@@ -148,3 +193,55 @@ def chalice_local(chalice_local_url, api_environment, monkeypatch):
     for name, value in api_environment.items():
         monkeypatch.setenv(name, value)
     return chalice_local_url
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The headers of a staff request signed in with `token`."""
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def post_submission(api, path: str, data: dict) -> dict:
+    """Submit a form as a member's page does (a fresh id, an empty honeypot); return the answer."""
+    body = {**data, "id": str(uuid.uuid4())}
+    if path.startswith("/forms/"):
+        body["homepage"] = ""
+    response = api.post(path, headers={"Content-Type": "application/json"}, body=json.dumps(body).encode())
+    assert response.status_code == 201, response.body
+    return response.json_body
+
+
+STAFF_MOBILE = "13800138000"
+STAFF_REGISTRATION = {
+    "name": "高明",
+    "mobile": STAFF_MOBILE,
+    "home_org": "城关镇某村党支部",
+    "employer": "某外卖平台",
+    "work_area": "城关镇",
+    "job_type": "courier",
+    "source": "station-01",
+    "consent": True,
+}
+
+
+def staff_request(station: str, contact: str | None = None) -> dict:
+    """A request (诉求) form filled at a station, with a contact number if given."""
+    data = {"station": station, "category": "station_service", "message": "驿站的饮水机坏了，希望尽快修好。"}
+    if contact:
+        data.update(contact=contact, consent=True)
+    return data
+
+
+def make_staff_world(api) -> dict[str, str]:
+    """Submit what staff work on: a request at station-01 and one at station-02, one registered member."""
+    return {
+        "t1": post_submission(api, "/forms/request", staff_request("station-01", STAFF_MOBILE))["ticket"],
+        "t2": post_submission(api, "/forms/request", staff_request("station-02"))["ticket"],
+        "member": post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"],
+        "mobile": STAFF_MOBILE,
+    }
+
+
+@pytest.fixture
+def staff_world(api):
+    """This test's records for staff to work on (see make_staff_world)."""
+    return make_staff_world(api)

@@ -212,7 +212,7 @@ def test_create_tables_is_idempotent(dynamodb_client):
     table = dynamodb_client.describe_table(TableName=name)["Table"]
     assert table["TableStatus"] == "ACTIVE"
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    (index,) = table["GlobalSecondaryIndexes"]
+    index = next(gsi for gsi in table["GlobalSecondaryIndexes"] if gsi["IndexName"] == "by_day")
     assert (index["IndexName"], index["Projection"]["ProjectionType"]) == ("by_day", "ALL")
     assert dynamodb_client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED",

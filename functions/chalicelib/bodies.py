@@ -29,17 +29,27 @@ def is_form_post(headers: Mapping[str, str]) -> bool:
 
 def read_submission(raw: bytes | str, form_post: bool, form: FormDef) -> dict[str, object]:
     """Return the submitted values by name, as JSON would carry them."""
+    text = _read_text(raw)
+    if form_post:
+        return flatten_form_post(form, _parse_form_pairs(text))
+    return _parse_json_object(text)
+
+
+def read_json_object(raw: bytes | str | None) -> dict[str, object]:
+    """Return a JSON object body (an empty body is an empty object), within the size limit."""
+    text = _read_text(raw or b"")
+    return _parse_json_object(text) if text.strip() else {}
+
+
+def _read_text(raw: bytes | str) -> str:
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     if len(raw) > MAX_BODY_BYTES:
         raise BodyTooLarge(len(raw))
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadBody("body is not UTF-8") from error
-    if form_post:
-        return flatten_form_post(form, _parse_form_pairs(text))
-    return _parse_json_object(text)
 
 
 def _parse_form_pairs(text: str) -> dict[str, list[str]]:

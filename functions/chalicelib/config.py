@@ -10,12 +10,24 @@ from functools import lru_cache
 import boto3
 from botocore.config import Config
 
+from chalicelib.audit import AuditLog
+from chalicelib.dayindex import DayIndex
+from chalicelib.downloads import Downloads
+from chalicelib.people import People
+from chalicelib.persons import PersonKeys
+from chalicelib.records import StaffRecords
 from chalicelib.store import SubmissionStore
+from chalicelib.tokens import TokenStore
+from chalicelib.updates import RecordUpdates
 
 DEFAULT_WRITE_SHARDS = 8
 # Short timeouts and few retries: the page retries on 503, and the Lambda must answer
 # well within API Gateway's 29 seconds.
 _BOTO_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+# Exports upload files of many megabytes; a local endpoint has no virtual-host bucket names.
+_S3_CONFIG = Config(
+    connect_timeout=2, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}, signature_version="s3v4"
+)
 _store_lock = threading.Lock()
 
 
@@ -59,6 +71,27 @@ def read_site_origin() -> str:
         ) from None
 
 
+@dataclass(frozen=True)
+class StaffSide:
+    """Everything the staff routes use, each part handed the same table."""
+
+    tokens: TokenStore
+    audit: AuditLog
+    records: StaffRecords
+    updates: RecordUpdates
+    people: People
+    day_index: DayIndex
+    write_shards: int
+
+
+def read_exports_bucket() -> str:
+    """Return the name of the S3 bucket export files go to (set per stage)."""
+    try:
+        return os.environ["EXPORTS_BUCKET"]
+    except KeyError:
+        raise RuntimeError("EXPORTS_BUCKET is not set: name the exports bucket in the stage's config") from None
+
+
 def get_store() -> SubmissionStore:
     """Return the store for the current settings, built once and then reused."""
     settings = read_settings()
@@ -67,8 +100,69 @@ def get_store() -> SubmissionStore:
         return _build_store(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
 
 
+def get_staff() -> StaffSide:
+    """Return the staff side's parts for the current settings, built once and then reused."""
+    settings = read_settings()
+    with _store_lock:
+        return _build_staff(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
+
+
+def get_downloads() -> Downloads:
+    """Return the export files' S3 bucket for the current settings, built once and then reused."""
+    bucket = read_exports_bucket()
+    # Only for a local S3-compatible server (moto); never set in a deployed stage.
+    endpoint_url = os.environ.get("S3_ENDPOINT_URL") or None
+    with _store_lock:
+        return _build_downloads(bucket, read_region(), endpoint_url)
+
+
+@lru_cache(maxsize=4)
+def _dynamodb(region: str | None, endpoint_url: str | None):
+    # One session and client for every table: loading botocore's models costs far more than a call.
+    session = boto3.session.Session(region_name=region)
+    return session.resource("dynamodb", endpoint_url=endpoint_url, config=_BOTO_CONFIG)
+
+
+@lru_cache(maxsize=4)
+def _table(table_name: str, region: str | None, endpoint_url: str | None):
+    return _dynamodb(region, endpoint_url).Table(table_name)
+
+
+@lru_cache(maxsize=4)
+def _person_keys(table_name: str, region: str | None, endpoint_url: str | None) -> PersonKeys:
+    return PersonKeys(_table(table_name, region, endpoint_url))
+
+
 @lru_cache(maxsize=4)
 def _build_store(table_name: str, region: str | None, endpoint_url: str | None, write_shards: int) -> SubmissionStore:
+    return SubmissionStore(
+        _table(table_name, region, endpoint_url),
+        write_shards=write_shards,
+        person_keys=_person_keys(table_name, region, endpoint_url),
+    )
+
+
+@lru_cache(maxsize=4)
+def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, write_shards: int) -> StaffSide:
+    table = _table(table_name, region, endpoint_url)
+    day_index = DayIndex(table)
+    audit = AuditLog(table, day_index=day_index)
+    records = StaffRecords(table, write_shards, day_index)
+    return StaffSide(
+        tokens=TokenStore(table),
+        audit=audit,
+        records=records,
+        updates=RecordUpdates(table, records, audit),
+        people=People(table, _person_keys(table_name, region, endpoint_url)),
+        day_index=day_index,
+        write_shards=write_shards,
+    )
+
+
+@lru_cache(maxsize=4)
+def _build_downloads(bucket: str, region: str | None, endpoint_url: str | None) -> Downloads:
     session = boto3.session.Session(region_name=region)
-    dynamodb = session.resource("dynamodb", endpoint_url=endpoint_url, config=_BOTO_CONFIG)
-    return SubmissionStore(dynamodb.Table(table_name), write_shards=write_shards)
+    s3_config = _S3_CONFIG
+    if endpoint_url:
+        s3_config = s3_config.merge(Config(s3={"addressing_style": "path"}))
+    return Downloads(session.client("s3", endpoint_url=endpoint_url, config=s3_config), bucket)

@@ -272,9 +272,19 @@ def field_messages(field: Field) -> dict[str, str]:
 
 def validate(form: FormDef, data: Mapping[str, object]) -> tuple[dict, dict[str, str]]:
     """Return (clean data, errors by field name); every error at once, in Chinese a member understands."""
+    return validate_fields(form.fields, data, known={ID_FIELD, HONEYPOT_FIELD})
+
+
+def validate_fields(
+    fields: tuple[Field, ...],
+    data: Mapping[str, object],
+    known: set[str] | frozenset[str] = frozenset(),
+    unknown_message: str = UNKNOWN_FIELD_MESSAGE,
+) -> tuple[dict, dict[str, str]]:
+    """Return (clean data, errors by field name) for any fields; names in `known` pass unchecked."""
     clean: dict[str, object] = {}
     errors: dict[str, str] = {}
-    for field in form.fields:
+    for field in fields:
         raw = data.get(field.name)
         texts = field_messages(field)
         if not _is_filled(raw):
@@ -287,10 +297,10 @@ def validate(form: FormDef, data: Mapping[str, object]) -> tuple[dict, dict[str,
             errors[field.name] = texts[problem]
         else:
             clean[field.name] = value
-    known = {field.name for field in form.fields} | {ID_FIELD, HONEYPOT_FIELD}
+    allowed = {field.name for field in fields} | set(known)
     for key in data:
-        if key not in known:
-            errors[str(key)] = UNKNOWN_FIELD_MESSAGE
+        if key not in allowed:
+            errors[str(key)] = unknown_message
     return clean, errors
 
 
@@ -385,7 +395,7 @@ def _check_text(field: Field, raw: object) -> tuple[object, str | None]:
     if _has_bad_characters(value, allowed):
         return None, "characters"
     if field.kind == "mobile":
-        value = _normalize_mobile(value)
+        value = normalize_mobile(value)
         if not re.fullmatch(MOBILE_PATTERN, value, re.ASCII):
             return None, "pattern"
     if len(value) > _max_length(field):
@@ -397,7 +407,8 @@ def _check_text(field: Field, raw: object) -> tuple[object, str | None]:
     return value, None
 
 
-def _normalize_mobile(value: str) -> str:
+def normalize_mobile(value: str) -> str:
+    """Return a mobile number as it is stored: ASCII digits, no spaces, hyphens or +86."""
     # NFKC turns full-width digits from a Chinese keyboard into ASCII ones.
     value = unicodedata.normalize("NFKC", value)
     for character in MOBILE_REMOVED_CHARACTERS:

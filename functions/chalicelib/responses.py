@@ -12,6 +12,8 @@ from chalicelib.store import SaveResult
 
 NOT_FOUND_MESSAGE = "没有这个表单"
 TICKET_NOT_FOUND_MESSAGE = "没有找到这个受理编号，请核对后再查"
+MEMBER_NOT_FOUND_MESSAGE = "没有找到这位登记的党员，可能已被删除"
+PERSON_NOT_FOUND_MESSAGE = "没有找到这个手机号码的任何记录"
 BAD_BODY_MESSAGE = "提交的内容无法识别，请刷新页面后重新提交"
 TOO_LARGE_MESSAGE = "提交的内容太长了，请删减后重新提交"
 CONFLICT_MESSAGE = "这个提交编号已用于另一份内容，请刷新页面后重新提交"

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from chalicelib.forms import FormDef
+from chalicelib.persons import PERSON_KEY_ATTRIBUTE, PersonKeys, mobile_of
 from chalicelib.tickets import new_ticket, normalize_ticket
 
 BY_DAY_INDEX = "by_day"
@@ -35,6 +36,9 @@ TRANSIENT_ERROR_CODES = frozenset(
 # Reasons a transaction was cancelled that the same request may clear by trying again.
 _RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 _NOT_EXISTS = "attribute_not_exists(pk)"
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# An erased submission leaves an item with this flag and no personal data at its key.
+TOMBSTONE = "tombstone"
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,14 @@ def shard_of(submission_id: str, write_shards: int) -> int:
 
 def format_timestamp(moment: datetime) -> str:
     """Return a UTC ISO-8601 timestamp with microseconds, which sorts as text."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Return the moment a timestamp made by format_timestamp stands for."""
+    # fromisoformat reads "...Z" since Python 3.11 and is far quicker than strptime, which
+    # matters when an export turns 100,000 of them into dates.
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _utc_now() -> datetime:
@@ -77,7 +88,8 @@ def _utc_now() -> datetime:
 
 
 @contextlib.contextmanager
-def _transient_errors_as_unavailable() -> Iterator[None]:
+def transient_errors_as_unavailable() -> Iterator[None]:
+    """Turn DynamoDB's "not now" errors and lost connections into StoreUnavailable."""
     try:
         yield
     except ClientError as error:
@@ -100,6 +112,7 @@ class SubmissionStore:
         clock: Callable[[], datetime] = _utc_now,
         make_ticket: Callable[[], str] = new_ticket,
         max_attempts: int = 5,
+        person_keys: PersonKeys | None = None,
     ) -> None:
         if write_shards < 1:
             raise ValueError("write_shards must be at least 1")
@@ -108,11 +121,12 @@ class SubmissionStore:
         self._clock = clock
         self._make_ticket = make_ticket
         self._max_attempts = max_attempts
+        self._person_keys = person_keys
 
     def save(self, form: FormDef, submission_id: str, clean: dict) -> SaveResult:
         """Store a validated submission once; a repeat with the same content is not an error."""
-        item = self._submission_item(form, submission_id, clean)
-        with _transient_errors_as_unavailable():
+        with transient_errors_as_unavailable():
+            item = self.build_item(form, submission_id, clean)
             if form.issues_ticket:
                 return self._save_with_ticket(item)
             try:
@@ -128,20 +142,27 @@ class SubmissionStore:
         canonical = normalize_ticket(ticket)
         if canonical is None:
             return None
-        with _transient_errors_as_unavailable():
+        with transient_errors_as_unavailable():
             pointer = self._table.get_item(Key={"pk": f"ticket#{canonical}"}).get("Item")
             if pointer is None:
                 return None
             request = self._table.get_item(
                 Key={"pk": f"sub#{pointer['submission_id']}"},
-                ProjectionExpression="#status, #reply, #updated_at",
-                ExpressionAttributeNames={"#status": "status", "#reply": "reply", "#updated_at": "updated_at"},
+                ProjectionExpression="#status, #reply, #updated_at, #tombstone",
+                ExpressionAttributeNames={
+                    "#status": "status",
+                    "#reply": "reply",
+                    "#updated_at": "updated_at",
+                    "#tombstone": TOMBSTONE,
+                },
             ).get("Item")
-        if request is None:
+        if request is None or TOMBSTONE in request:
             return None
+        # To the member a reopened request is simply being handled again.
+        status = "in_progress" if request["status"] == "reopened" else request["status"]
         return {
             "ticket": canonical,
-            "status": request["status"],
+            "status": status,
             "reply": request["reply"],
             "updated_at": request["updated_at"],
         }
@@ -150,7 +171,7 @@ class SubmissionStore:
         """Return the form's submissions of the office days day_from..day_to, oldest first."""
         items: list[dict] = []
         day = day_from
-        with _transient_errors_as_unavailable():
+        with transient_errors_as_unavailable():
             while day <= day_to:
                 for shard in range(self._write_shards):
                     items.extend(self._query_day_key(f"{form.name}#{day.isoformat()}#{shard}"))
@@ -166,7 +187,8 @@ class SubmissionStore:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _submission_item(self, form: FormDef, submission_id: str, clean: dict) -> dict:
+    def build_item(self, form: FormDef, submission_id: str, clean: dict) -> dict:
+        """Return the item save() writes for a submission made now (without a request's ticket)."""
         now = self._clock()
         created_at = format_timestamp(now)
         shard = shard_of(submission_id, self._write_shards)
@@ -183,6 +205,10 @@ class SubmissionStore:
             "day_key": f"{form.name}#{office_day}#{shard}",
             "day_sk": f"{created_at}#{submission_id}",
         }
+        mobile = mobile_of(form, clean)
+        if mobile is not None and self._person_keys is not None:
+            # A keyed hash, never the number itself, is what the by_person index is keyed on.
+            item[PERSON_KEY_ATTRIBUTE] = self._person_keys.key_of(mobile)
         if form.retention_days is not None:
             # DynamoDB's TTL deletes the item once the promised retention is over.
             item["expires_at"] = int(now.timestamp()) + form.retention_days * 86400
@@ -232,6 +258,9 @@ class SubmissionStore:
         if stored is None:
             # The condition saw an item that a consistent read no longer finds: let the client retry.
             raise StoreUnavailable(f"{item['pk']} vanished between write and read")
+        if TOMBSTONE in stored:
+            # The person asked for erasure; a replay from their phone is answered, not stored.
+            return SaveResult(item["id"], stored.get("ticket"), False)
         if stored["content_hash"] != item["content_hash"]:
             raise Conflict(item["id"])
         return SaveResult(item["id"], stored.get("ticket"), False)

@@ -1,0 +1,198 @@
+"""Reads of the by_day index: one Query per office day and shard, run side by side, never a Scan."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+BY_DAY_INDEX = "by_day"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A DynamoDB FilterExpression with its placeholder names and values."""
+
+    expression: str
+    names: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a newest-first page stopped: the office day and the last day_sk it returned."""
+
+    day: date
+    before: str
+
+
+def combine(filters: Iterable[Filter | None]) -> Filter | None:
+    """Return one filter that holds when all the given ones hold (None when there are none)."""
+    present = [f for f in filters if f is not None]
+    if not present:
+        return None
+    return Filter(
+        " AND ".join(f"({f.expression})" for f in present),
+        {name: value for f in present for name, value in f.names.items()},
+        {name: value for f in present for name, value in f.values.items()},
+    )
+
+
+def day_key(prefix: str, day: date, shard: int) -> str:
+    """Return the by_day partition key of a prefix (a form's name), an office day and a shard."""
+    return f"{prefix}#{day.isoformat()}#{shard}"
+
+
+def days_between(day_from: date, day_to: date) -> list[date]:
+    """Return every day from day_from to day_to, both included (none if they are reversed)."""
+    return [day_from + timedelta(days=n) for n in range((day_to - day_from).days + 1)]
+
+
+class DayIndex:
+    """Queries the by_day index of the table it is handed, several at once on worker threads."""
+
+    def __init__(self, table, *, workers: int = 8, page_size: int = 500) -> None:
+        # The table's own client: thread-safe, and it takes and returns plain Python values.
+        # Expressions are passed as strings, never boto3 condition objects, whose shared
+        # builder is not safe to use from several threads at once.
+        self._client = table.meta.client
+        self._table_name = table.name
+        self._workers = workers
+        self._page_size = page_size
+
+    def gather(
+        self,
+        prefix: str,
+        day_from: date,
+        day_to: date,
+        shards: int,
+        projection: Iterable[str] = (),
+        where: Filter | None = None,
+    ) -> Iterator[dict]:
+        """Yield every item of the days and shards, in no particular order (for counting)."""
+        keys = [day_key(prefix, day, shard) for day in days_between(day_from, day_to) for shard in range(shards)]
+        if not keys:
+            return
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(keys))) as pool:
+            requests = [self._params(key, True, self._page_size, projection, where) for key in keys]
+            for items in pool.map(self._all_pages, requests):
+                yield from items
+
+    def stream(self, prefix: str, day_from: date, day_to: date, shards: int, where: Filter | None = None):
+        """Yield whole items oldest first, holding only a page or two per shard in memory."""
+        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, shards * 2))) as pool:
+            for day in days_between(day_from, day_to):
+                runs = [
+                    self._prefetched(pool, self._params(day_key(prefix, day, shard), True, self._page_size, (), where))
+                    for shard in range(shards)
+                ]
+                # Each shard's pages come sorted by day_sk; merging keeps the day in order.
+                yield from heapq.merge(*runs, key=lambda item: item["day_sk"])
+
+    def newest(
+        self,
+        prefix: str,
+        day_from: date,
+        day_to: date,
+        shards: int,
+        limit: int,
+        after: Position | None = None,
+        where: Filter | None = None,
+    ) -> tuple[list[dict], Position | None]:
+        """Return up to `limit` items newest first, and where the next page starts (None at the end)."""
+        found: list[dict] = []
+        day = min(after.day, day_to) if after else day_to
+        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, shards))) as pool:
+            while day >= day_from and len(found) < limit:
+                before = after.before if after and after.day == day else None
+                need = limit - len(found)
+                requests = [
+                    (self._params(day_key(prefix, day, shard), False, max(need, 100), (), where, before), need)
+                    for shard in range(shards)
+                ]
+                runs = pool.map(lambda request: self._first_matches(*request), requests)
+                merged = heapq.merge(*runs, key=lambda item: item["day_sk"], reverse=True)
+                found += [item for _, item in zip(range(need), merged, strict=False)]
+                if len(found) < limit:
+                    day -= timedelta(days=1)
+        if len(found) < limit or not found:
+            return found, None
+        return found, Position(day, found[-1]["day_sk"])
+
+    def _params(
+        self,
+        key: str,
+        forward: bool,
+        limit: int,
+        projection: Iterable[str],
+        where: Filter | None,
+        before: str | None = None,
+    ) -> dict:
+        names = {"#day_key": "day_key"}
+        values: dict[str, object] = {":day_key": key}
+        condition = "#day_key = :day_key"
+        if before is not None:
+            condition += " AND #day_sk < :before"
+            names["#day_sk"] = "day_sk"
+            values[":before"] = before
+        params: dict = {
+            "TableName": self._table_name,
+            "IndexName": BY_DAY_INDEX,
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": forward,
+            "Limit": limit,
+        }
+        paths = []
+        for number, path in enumerate(projection):
+            parts = []
+            for part_number, part in enumerate(path.split(".")):
+                placeholder = f"#p{number}_{part_number}"
+                names[placeholder] = part
+                parts.append(placeholder)
+            paths.append(".".join(parts))
+        if paths:
+            params["ProjectionExpression"] = ", ".join(paths)
+        if where is not None:
+            params["FilterExpression"] = where.expression
+            names.update(where.names)
+            values.update(where.values)
+        params["ExpressionAttributeNames"] = names
+        params["ExpressionAttributeValues"] = values
+        return params
+
+    def _all_pages(self, params: dict) -> list[dict]:
+        items: list[dict] = []
+        while True:
+            page = self._client.query(**params)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return items
+            params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def _first_matches(self, params: dict, need: int) -> list[dict]:
+        # A filter applies after Limit: keep reading until enough items match or the shard ends.
+        items: list[dict] = []
+        while len(items) < need:
+            page = self._client.query(**params)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                break
+            params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+        return items[:need]
+
+    def _prefetched(self, pool: ThreadPoolExecutor, params: dict) -> Iterator[dict]:
+        # The first page is asked for now, so every shard's first page loads side by side.
+        first = pool.submit(self._client.query, **params)
+        return self._pages(pool, params, first)
+
+    def _pages(self, pool: ThreadPoolExecutor, params: dict, pending: Future) -> Iterator[dict]:
+        while pending is not None:
+            page = pending.result()
+            pending = None
+            if "LastEvaluatedKey" in page:
+                # The next page loads while this one is being written out.
+                params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+                pending = pool.submit(self._client.query, **params)
+            yield from page["Items"]

@@ -1,0 +1,118 @@
+"""Export files in S3: uploaded once, downloaded through a short-lived presigned link, deleted after a day."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import ClientError
+
+from chalicelib.store import StoreUnavailable, format_timestamp
+
+EXPORT_PREFIX = "exports/"
+LINK_SECONDS = 600
+# Exports hold personal data: S3 deletes them a day after they are made.
+KEEP_DAYS = 1
+
+
+@dataclass(frozen=True)
+class Download:
+    """A presigned link to an export file, and when it stops working."""
+
+    url: str
+    expires_at: str
+    key: str
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """Return a Content-Disposition that saves the file under its Chinese name (RFC 6266)."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Downloads:
+    """Puts files in the bucket it is handed and signs links to them."""
+
+    def __init__(
+        self, s3_client, bucket: str, clock: Callable[[], datetime] = _utc_now, link_seconds: int = LINK_SECONDS
+    ) -> None:
+        self._s3 = s3_client
+        self._bucket = bucket
+        self._clock = clock
+        self._link_seconds = link_seconds
+
+    def publish(self, path: str, filename: str, fallback: str, content_type: str) -> Download:
+        """Upload a file and return a link that downloads it, with no header needed, for a few minutes."""
+        now = self._clock()
+        key = f"{EXPORT_PREFIX}{now.date().isoformat()}/{uuid.uuid4().hex}/{fallback}"
+        # The headers are stored with the object, so a plain GET of the link gets them back:
+        # the WeChat browser then saves the file under its Chinese name.
+        try:
+            self._s3.upload_file(
+                path,
+                self._bucket,
+                key,
+                ExtraArgs={
+                    "ContentType": content_type,
+                    "ContentDisposition": content_disposition(filename, fallback),
+                    "CacheControl": "private, no-store",
+                },
+            )
+        except S3UploadFailedError as error:
+            # boto3 wraps every failure of a (multipart) upload in this one error; try again later.
+            raise StoreUnavailable(f"upload of {key} failed: {error}") from error
+        url = self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._link_seconds
+        )
+        return Download(url, format_timestamp(now + timedelta(seconds=self._link_seconds)), key)
+
+
+def create_bucket(s3_client, bucket: str, region: str | None) -> bool:
+    """Create the exports bucket (private, encrypted, emptied daily) if it is not there; True if made."""
+    created = True
+    try:
+        if region and region != "us-east-1":
+            s3_client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        else:
+            s3_client.create_bucket(Bucket=bucket)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+            raise
+        created = False
+    s3_client.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3_client.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3_client.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "delete-exports",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": EXPORT_PREFIX},
+                    "Expiration": {"Days": KEEP_DAYS},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": KEEP_DAYS},
+                }
+            ]
+        },
+    )
+    return created

@@ -1,0 +1,206 @@
+"""Files that open right in Excel: CSV (UTF-8 with a BOM, CRLF) and XLSX, from a form's records.
+
+xlsxwriter is imported inside write_xlsx only: the member's form submission never pays for it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from chalicelib.forms import FormDef
+from chalicelib.store import OFFICE_TZ, parse_timestamp
+from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, resolved_at
+
+# A cell starting with one of these is a formula (or the start of one) to Excel.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
+XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
+XLSX_DATE = "yyyy-mm-dd"
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its Chinese header, the kind of its values, width and getter."""
+
+    header: str
+    kind: str  # "text", "datetime", "date" or "number"
+    width: int  # in Excel's character units
+    value: Callable[[Mapping], object]
+
+
+def neutralise(text: str) -> str:
+    """Return a CSV cell's text so that Excel never reads it as a formula (a leading quote)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def office_time(timestamp: str | None) -> datetime | None:
+    """Return a stored UTC timestamp as the office's wall-clock time to the second (naive, as Excel wants it)."""
+    if not timestamp:
+        return None
+    return parse_timestamp(timestamp).astimezone(OFFICE_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def _data(name: str) -> Callable[[Mapping], object]:
+    return lambda item: item.get("data", {}).get(name)
+
+
+def _field_column(field) -> Column:
+    get = _data(field.name)
+    if field.kind == "choice":
+        labels = {choice.value: choice.zh for choice in field.choices}
+        return Column(field.label_zh, "text", 14, lambda item: labels.get(get(item), get(item)))
+    if field.kind == "multichoice":
+        labels = {choice.value: choice.zh for choice in field.choices}
+        return Column(field.label_zh, "text", 24, lambda item: "、".join(labels.get(v, v) for v in get(item) or []))
+    if field.kind == "mobile":
+        return Column(field.label_zh, "text", 14, get)
+    width = min(max(len(field.label_zh) * 2 + 2, (field.max_length or 20) // 2), 60)
+    return Column(field.label_zh, "text", width, get)
+
+
+def _last_follow_up(item: Mapping) -> date | None:
+    dates = [entry["date"] for entry in item.get("follow_ups", [])]
+    return date.fromisoformat(max(dates)) if dates else None
+
+
+_REQUEST_COLUMNS = (
+    Column("受理编号", "text", 11, lambda item: item.get("ticket")),
+    Column("处理状态", "text", 10, lambda item: STATUS_LABELS.get(item.get("status"), item.get("status"))),
+    Column("答复", "text", 40, lambda item: item.get("reply")),
+    Column("内部备注", "text", 30, lambda item: item.get("note")),
+    Column("解决时间", "datetime", 20, lambda item: office_time(resolved_at(item.get("history", [])))),
+)
+_REGISTRATION_COLUMNS = (
+    Column("联系人", "text", 10, lambda item: item.get("liaison", {}).get("name")),
+    Column("联系人电话", "text", 14, lambda item: item.get("liaison", {}).get("mobile")),
+    Column("跟进次数", "number", 9, lambda item: len(item.get("follow_ups", []))),
+    Column("最近跟进", "date", 12, _last_follow_up),
+    Column(
+        "组织关系转接",
+        "text",
+        13,
+        lambda item: TRANSFER_LABELS.get(item.get("transfer", {}).get("state", "not_started")),
+    ),
+)
+
+
+def columns_for(form: FormDef) -> tuple[Column, ...]:
+    """Return the export columns of a form: id and time, its fields, then what staff added."""
+    columns = [
+        Column("提交编号", "text", 37, lambda item: item["id"]),
+        Column("提交时间", "datetime", 20, lambda item: office_time(item["created_at"])),
+    ]
+    # A stored submission always had consent: a column of "yes" says nothing.
+    columns += [_field_column(field) for field in form.fields if field.kind != "consent"]
+    if form.issues_ticket:
+        columns += _REQUEST_COLUMNS
+    if form.name == "registration":
+        columns += _REGISTRATION_COLUMNS
+    return tuple(columns)
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(CSV_DATETIME)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return neutralise(value)
+    return str(value)
+
+
+def write_csv(path: str, columns: tuple[Column, ...], items: Iterable[Mapping]) -> int:
+    """Write the items as CSV for Excel (BOM, CRLF, Chinese header); return the number of rows."""
+    rows = 0
+    # utf-8-sig writes the BOM that tells Excel on Windows the file is UTF-8.
+    with open(path, "w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file, lineterminator="\r\n")
+        writer.writerow([column.header for column in columns])
+        getters = [column.value for column in columns]
+        for item in items:
+            writer.writerow([_csv_cell(get(item)) for get in getters])
+            rows += 1
+    return rows
+
+
+def write_xlsx(path: str, columns: tuple[Column, ...], items: Iterable[Mapping], sheet_name: str) -> int:
+    """Write the items as an XLSX workbook (frozen header, widths, real dates); return the rows."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            # Rows go straight to a temporary file: memory stays flat however many there are.
+            "constant_memory": True,
+            # Data is data: nothing a member typed becomes a formula, a link or a number.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    try:
+        sheet = workbook.add_worksheet(sheet_name[:31])
+        header = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+        formats = {"datetime": workbook.add_format({"num_format": XLSX_DATETIME})}
+        formats["date"] = workbook.add_format({"num_format": XLSX_DATE})
+        for number, column in enumerate(columns):
+            sheet.set_column(number, number, column.width)
+        sheet.write_row(0, 0, [column.header for column in columns], header)
+        sheet.freeze_panes(1, 0)
+        plan = [
+            (number, column.value, _xlsx_writer(sheet, column.kind, formats.get(column.kind)))
+            for number, column in enumerate(columns)
+        ]
+        row = 0
+        for item in items:
+            row += 1
+            for number, get, write in plan:
+                value = get(item)
+                # An empty cell stays empty: nothing is written for it.
+                if value is not None and value != "":
+                    write(row, number, value)
+        sheet.autofilter(0, 0, max(row, 1), len(columns) - 1)
+    finally:
+        workbook.close()
+    return row
+
+
+def _xlsx_writer(sheet, kind: str, cell_format):
+    if kind in ("datetime", "date"):
+        return lambda row, column, value: sheet.write_datetime(row, column, value, cell_format)
+    if kind == "number":
+        return sheet.write_number
+    # write_string, never write(): a string cell is never evaluated, whatever it starts with.
+    return sheet.write_string
+
+
+def export_filenames(
+    form: FormDef, day_from: date, day_to: date, station: str | None, status: str | None, file_format: str
+) -> tuple[str, str]:
+    """Return (the file's Chinese name, an ASCII name for old browsers and the S3 key)."""
+    chinese = [form.title_zh, day_from.isoformat(), day_to.isoformat()]
+    plain = [form.name, day_from.isoformat(), day_to.isoformat()]
+    if station:
+        chinese.append(station)
+        plain.append(station)
+    if status:
+        chinese.append(STATUS_LABELS[status])
+        plain.append(status)
+    return "_".join(chinese) + f".{file_format}", "_".join(plain) + f".{file_format}"
+
+
+def write_export(path: str, form: FormDef, file_format: str, items: Iterable[Mapping]) -> int:
+    """Write a form's records to `path` as CSV or XLSX; return the number of rows."""
+    columns = columns_for(form)
+    if file_format == "xlsx":
+        return write_xlsx(path, columns, items, form.title_zh)
+    return write_csv(path, columns, items)

@@ -1,0 +1,80 @@
+"""One person's records, found by their mobile number through the by_person index, and their erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from botocore.exceptions import ClientError
+
+from chalicelib.persons import PERSON_INDEX, PERSON_KEY_ATTRIBUTE, PersonKeys
+from chalicelib.store import TOMBSTONE, StoreUnavailable, format_timestamp
+
+# What a tombstone keeps: enough to answer a replayed submission as before, nothing personal.
+TOMBSTONE_KEEPS = ("pk", "id", "form", "ticket", "expires_at")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def tombstone_of(item: dict, erased_at: str) -> dict:
+    """Return the item that takes an erased submission's place: its id, form and ticket, no personal data."""
+    kept = {key: item[key] for key in TOMBSTONE_KEEPS if key in item}
+    return {**kept, TOMBSTONE: True, "erased_at": erased_at}
+
+
+class People:
+    """Finds and erases everything stored about one person in the table it is handed."""
+
+    def __init__(self, table, person_keys: PersonKeys, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._table = table
+        self._client = table.meta.client
+        self._person_keys = person_keys
+        self._clock = clock
+
+    def find(self, mobile: str) -> list[dict]:
+        """Return every live submission that carries this (normalised) mobile number, oldest first."""
+        key = self._person_keys.key_of(mobile)
+        query = {
+            "IndexName": PERSON_INDEX,
+            "KeyConditionExpression": "#person = :person",
+            "ExpressionAttributeNames": {"#person": PERSON_KEY_ATTRIBUTE},
+            "ExpressionAttributeValues": {":person": key},
+        }
+        found = []
+        while True:
+            page = self._table.query(**query)
+            for keys in page["Items"]:
+                # The index lags the table a little: read each item itself, and trust only what it says.
+                item = self._table.get_item(Key={"pk": keys["pk"]}, ConsistentRead=True).get("Item")
+                if item is not None and TOMBSTONE not in item and item.get(PERSON_KEY_ATTRIBUTE) == key:
+                    found.append(item)
+            if "LastEvaluatedKey" not in page:
+                return found
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def erase(self, items: list[dict]) -> list[str]:
+        """Replace each submission with its tombstone (and drop a request's ticket); return their ids."""
+        erased_at = format_timestamp(self._clock())
+        for item in items:
+            put = {
+                "TableName": self._table.name,
+                "Item": tombstone_of(item, erased_at),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+            actions = [{"Put": put}]
+            if "ticket" in item:
+                # Without its ticket the member's status look-up answers "not found".
+                actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": f"ticket#{item['ticket']}"}}})
+            try:
+                self._client.transact_write_items(TransactItems=actions)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+                # Gone already (its retention ran out): nothing left to erase.
+                if reasons[:1] == ["ConditionalCheckFailed"]:
+                    continue
+                raise StoreUnavailable(str(error)) from error
+        return [item["id"] for item in items]

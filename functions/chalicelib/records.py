@@ -1,0 +1,89 @@
+"""Staff reads of submissions: pages of a form's records, a request by ticket, a member by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+
+from chalicelib.dayindex import DayIndex, Filter, Position, combine
+from chalicelib.forms import FormDef, parse_submission_id
+from chalicelib.jsonable import plain
+from chalicelib.store import TOMBSTONE
+from chalicelib.tickets import normalize_ticket
+
+# Keys and bookkeeping that say nothing to staff.
+INTERNAL_ATTRIBUTES = frozenset({"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", "person_key"})
+
+
+def public_record(item: Mapping) -> dict:
+    """Return a stored submission as the staff API shows it (no keys, numbers as numbers)."""
+    return {key: plain(value) for key, value in item.items() if key not in INTERNAL_ATTRIBUTES}
+
+
+def canonical_id(text: str) -> str | None:
+    """Return a submission id in the form it is stored under, or None if it cannot be one."""
+    canonical, problem = parse_submission_id(text, required=True)
+    return None if problem else canonical
+
+
+def record_filter(station: str | None, status: str | None, scope: tuple[str, ...] | None) -> Filter | None:
+    """Return the filter for one station (or the stations of a scope) and a request status."""
+    names = {"#f_data": "data", "#f_station": "station"}
+    parts: list[Filter | None] = []
+    if station is not None:
+        parts.append(Filter("#f_data.#f_station = :f_station", names, {":f_station": station}))
+    elif scope is not None:
+        placeholders = {f":f_scope{n}": value for n, value in enumerate(scope)}
+        parts.append(Filter(f"#f_data.#f_station IN ({', '.join(placeholders)})", names, placeholders))
+    if status is not None:
+        parts.append(Filter("#f_status = :f_status", {"#f_status": "status"}, {":f_status": status}))
+    return combine(parts)
+
+
+class StaffRecords:
+    """Reads submissions from the table it is handed, through its indexes and by key."""
+
+    def __init__(self, table, write_shards: int = 8, day_index: DayIndex | None = None) -> None:
+        self._table = table
+        self._write_shards = write_shards
+        self._day_index = day_index or DayIndex(table)
+
+    def page(
+        self,
+        form: FormDef,
+        day_from: date,
+        day_to: date,
+        limit: int,
+        after: Position | None = None,
+        where: Filter | None = None,
+    ) -> tuple[list[dict], Position | None]:
+        """Return a page of the form's records, newest first, and where the next one starts."""
+        return self._day_index.newest(form.name, day_from, day_to, self._write_shards, limit, after, where)
+
+    def stream(self, form: FormDef, day_from: date, day_to: date, where: Filter | None = None) -> Iterator[dict]:
+        """Yield the form's records of the office days, oldest first, a page at a time."""
+        return self._day_index.stream(form.name, day_from, day_to, self._write_shards, where)
+
+    def submission(self, submission_id: str) -> dict | None:
+        """Return a stored submission by id (None if there is none or it was erased)."""
+        item = self._table.get_item(Key={"pk": f"sub#{submission_id}"}, ConsistentRead=True).get("Item")
+        return None if item is None or TOMBSTONE in item else item
+
+    def request(self, ticket: str) -> dict | None:
+        """Return the request with this ticket, or None."""
+        canonical = normalize_ticket(ticket)
+        if canonical is None:
+            return None
+        pointer = self._table.get_item(Key={"pk": f"ticket#{canonical}"}, ConsistentRead=True).get("Item")
+        if pointer is None:
+            return None
+        item = self.submission(pointer["submission_id"])
+        return item if item is not None and item["form"] == "request" else None
+
+    def member(self, member_id: str) -> dict | None:
+        """Return the registration with this id, or None."""
+        canonical = canonical_id(member_id)
+        if canonical is None:
+            return None
+        item = self.submission(canonical)
+        return item if item is not None and item["form"] == "registration" else None

@@ -1,0 +1,354 @@
+"""What staff send: query filters and bodies, checked with the forms' own rules, every error by field."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from chalicelib.dayindex import Position
+from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, validate_fields
+from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DEFAULT_RANGE_DAYS = 30
+MAX_RANGE_DAYS = 366
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+MAX_FOLLOW_UP_DAYS_AGO = 3660
+FORMATS = {"csv": "CSV（Excel 可直接打开）", "xlsx": "Excel 工作簿"}
+UNKNOWN_MESSAGE = "不认识这一项，请刷新页面后重试"
+REPEATED_MESSAGE = "这一项只能填一个"
+NOTHING_TO_CHANGE_MESSAGE = "请修改处理状态、答复或备注中的至少一项"
+
+_FROM = Field("from", "text", "开始日期", "From", required=False, max_length=10, pattern=DATE_PATTERN)
+_TO = Field("to", "text", "结束日期", "To", required=False, max_length=10, pattern=DATE_PATTERN)
+_STATION = Field("station", "text", "驿站编号", "Station", required=False, max_length=64, pattern=SLUG_PATTERN_64)
+_STATUS = Field(
+    "status",
+    "choice",
+    "处理状态",
+    "Status",
+    required=False,
+    choices=tuple(Choice(value, label, value) for value, label in STATUS_LABELS.items()),
+)
+_LIMIT = Field("limit", "text", "每页条数", "Page size", required=False, max_length=3, pattern=r"^[0-9]{1,3}$")
+_CURSOR = Field("cursor", "text", "翻页标记", "Cursor", required=False, max_length=300, pattern=r"^[A-Za-z0-9_\-]+$")
+_MOBILE = Field("mobile", "mobile", "手机号码", "Mobile number", max_length=20)
+
+LIST_FIELDS = (_FROM, _TO, _STATION, _STATUS, _LIMIT, _CURSOR)
+STATS_FIELDS = (_FROM, _TO, _STATION)
+AUDIT_FIELDS = (_FROM, _TO, _LIMIT, _CURSOR)
+PERSON_FIELDS = (_MOBILE,)
+REQUEST_CHANGE_FIELDS = (
+    _STATUS,
+    Field("reply", "textarea", "答复", "Reply", required=False, max_length=500),
+    Field("note", "textarea", "内部备注", "Internal note", required=False, max_length=1000),
+)
+LIAISON_FIELDS = (
+    Field("name", "text", "联系人姓名", "Liaison's name", min_length=2, max_length=20),
+    Field("mobile", "mobile", "联系人电话", "Liaison's mobile", required=False, max_length=20),
+    Field("note", "textarea", "备注", "Note", required=False, max_length=200),
+)
+FOLLOW_UP_FIELDS = (
+    Field("date", "text", "跟进日期", "Date", max_length=10, pattern=DATE_PATTERN),
+    Field("note", "textarea", "跟进情况", "What happened", min_length=2, max_length=500),
+)
+TRANSFER_FIELDS = (
+    Field(
+        "state",
+        "choice",
+        "组织关系转接",
+        "Membership transfer",
+        choices=tuple(Choice(value, label, value) for value, label in TRANSFER_LABELS.items()),
+    ),
+    Field("note", "textarea", "备注", "Note", required=False, max_length=200),
+)
+EXPORT_FIELDS = (
+    Field("form", "choice", "表单", "Form", choices=tuple(Choice(f.name, f.title_zh, f.name) for f in FORMS.values())),
+    _FROM,
+    _TO,
+    _STATION,
+    _STATUS,
+    Field("format", "choice", "文件格式", "Format", choices=tuple(Choice(k, v, k) for k, v in FORMATS.items())),
+)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A page of a form's records: office days, filters, page size and where to go on from."""
+
+    day_from: date
+    day_to: date
+    station: str | None
+    status: str | None
+    limit: int
+    after: Position | None
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """The numbers for office days, for one station or all a token may see."""
+
+    day_from: date
+    day_to: date
+    station: str | None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """A page of the audit log."""
+
+    day_from: date
+    day_to: date
+    limit: int
+    after: Position | None
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    """What a member of staff changes on a request: None leaves a part as it is."""
+
+    status: str | None
+    reply: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Liaison:
+    """The member of staff or volunteer paired with a member ("1+1")."""
+
+    name: str
+    mobile: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One contact with a member: when, and what came of it."""
+
+    day: date
+    note: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Where moving a member's membership relation stands."""
+
+    state: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Which records go into a file, and which kind of file."""
+
+    form: FormDef
+    day_from: date
+    day_to: date
+    station: str | None
+    status: str | None
+    format: str
+
+
+def has_station(form: FormDef) -> bool:
+    """Return True if the form's records belong to a station (requests and check-ins)."""
+    return any(field.name == "station" for field in form.fields)
+
+
+def query_values(params: Mapping | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Return (one value per query parameter, errors for parameters given more than once)."""
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name in params or {}:
+        given = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
+        if len(given) > 1:
+            errors[name] = REPEATED_MESSAGE
+        values[name] = given[-1]
+    return values, errors
+
+
+def parse_list_query(form: FormDef, params: Mapping | None, today: date) -> tuple[ListQuery | None, dict[str, str]]:
+    """Return the checked filters of a page of records, or every error by field."""
+    clean, errors = _validate(LIST_FIELDS, params)
+    day_from, day_to = _range(clean, today, errors)
+    _check_applies(form, clean, errors)
+    limit = _limit(clean, errors)
+    after = _cursor(clean, day_from, day_to, errors)
+    if errors:
+        return None, errors
+    return ListQuery(day_from, day_to, clean.get("station"), clean.get("status"), limit, after), {}
+
+
+def parse_stats_query(params: Mapping | None, today: date) -> tuple[StatsQuery | None, dict[str, str]]:
+    """Return the checked days and station of the numbers, or every error by field."""
+    clean, errors = _validate(STATS_FIELDS, params)
+    day_from, day_to = _range(clean, today, errors)
+    if errors:
+        return None, errors
+    return StatsQuery(day_from, day_to, clean.get("station")), {}
+
+
+def parse_audit_query(params: Mapping | None, today: date) -> tuple[AuditQuery | None, dict[str, str]]:
+    """Return the checked days and page of the audit log, or every error by field."""
+    clean, errors = _validate(AUDIT_FIELDS, params)
+    day_from, day_to = _range(clean, today, errors)
+    limit = _limit(clean, errors)
+    after = _cursor(clean, day_from, day_to, errors)
+    if errors:
+        return None, errors
+    return AuditQuery(day_from, day_to, limit, after), {}
+
+
+def parse_mobile(params: Mapping | None) -> tuple[str | None, dict[str, str]]:
+    """Return the normalised mobile number a person is looked up by, or the errors."""
+    clean, errors = _validate(PERSON_FIELDS, params)
+    return (None, errors) if errors else (str(clean["mobile"]), {})
+
+
+def parse_request_change(body: Mapping[str, object]) -> tuple[RequestChange | None, dict[str, str]]:
+    """Return the checked change to a request, or every error by field."""
+    clean, errors = _validate(REQUEST_CHANGE_FIELDS, body)
+    _keep_cleared(body, clean, errors, ("reply", "note"))
+    if not errors and not any(name in clean for name in ("status", "reply", "note")):
+        errors["status"] = NOTHING_TO_CHANGE_MESSAGE
+    if errors:
+        return None, errors
+    return RequestChange(clean.get("status"), clean.get("reply"), clean.get("note")), {}
+
+
+def parse_liaison(body: Mapping[str, object]) -> tuple[Liaison | None, dict[str, str]]:
+    """Return the checked liaison, or every error by field."""
+    clean, errors = _validate(LIAISON_FIELDS, body)
+    if errors:
+        return None, errors
+    return Liaison(str(clean["name"]), clean.get("mobile"), str(clean.get("note", ""))), {}
+
+
+def parse_follow_up(body: Mapping[str, object], today: date) -> tuple[FollowUp | None, dict[str, str]]:
+    """Return the checked follow-up, or every error by field."""
+    clean, errors = _validate(FOLLOW_UP_FIELDS, body)
+    day = _date(clean, "date", "跟进日期", errors)
+    if day is not None and day > today:
+        errors["date"] = "跟进日期不能晚于今天"
+    elif day is not None and (today - day).days > MAX_FOLLOW_UP_DAYS_AGO:
+        errors["date"] = "跟进日期太早了，请核对"
+    if errors or day is None:
+        return None, errors
+    return FollowUp(day, str(clean["note"])), {}
+
+
+def parse_transfer(body: Mapping[str, object]) -> tuple[Transfer | None, dict[str, str]]:
+    """Return the checked membership-transfer state, or every error by field."""
+    clean, errors = _validate(TRANSFER_FIELDS, body)
+    if errors:
+        return None, errors
+    return Transfer(str(clean["state"]), str(clean.get("note", ""))), {}
+
+
+def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest | None, dict[str, str]]:
+    """Return the checked export request, or every error by field."""
+    clean, errors = _validate(EXPORT_FIELDS, body)
+    day_from, day_to = _range(clean, today, errors)
+    form = FORMS.get(str(clean.get("form")))
+    if form is not None:
+        _check_applies(form, clean, errors)
+    if errors or form is None:
+        return None, errors
+    return ExportRequest(form, day_from, day_to, clean.get("station"), clean.get("status"), str(clean["format"])), {}
+
+
+def encode_cursor(position: Position | None) -> str | None:
+    """Return an opaque page cursor for a position (None at the end)."""
+    if position is None:
+        return None
+    text = json.dumps({"d": position.day.isoformat(), "b": position.before}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Position | None:
+    """Return the position a cursor stands for, or None if it is not one this API made."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw.decode("utf-8"))
+        day = date.fromisoformat(value["d"])
+        before = value["b"]
+    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError, KeyError):
+        return None
+    if not isinstance(before, str) or not before or len(before) > 200 or not before.isprintable():
+        return None
+    try:
+        # JSON can carry lone surrogates, which no request to DynamoDB can.
+        before.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return Position(day, before)
+
+
+def _validate(fields: tuple[Field, ...], data: Mapping | None) -> tuple[dict, dict[str, str]]:
+    if data is not None and not isinstance(data, dict):
+        values, errors = query_values(data)
+    else:
+        values, errors = dict(data or {}), {}
+    clean, problems = validate_fields(fields, values, unknown_message=UNKNOWN_MESSAGE)
+    return clean, {**problems, **errors}
+
+
+def _keep_cleared(body: Mapping[str, object], clean: dict, errors: dict[str, str], names: tuple[str, ...]) -> None:
+    # An empty reply or note that was sent on purpose clears it.
+    for name in names:
+        value = body.get(name)
+        if name not in errors and isinstance(value, str) and not value.strip():
+            clean[name] = ""
+
+
+def _date(clean: dict, name: str, label: str, errors: dict[str, str]) -> date | None:
+    text = clean.get(name)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        errors[name] = f"{label}不是有效的日期"
+        return None
+
+
+def _range(clean: dict, today: date, errors: dict[str, str]) -> tuple[date, date]:
+    day_to = _date(clean, "to", "结束日期", errors) or today
+    day_from = _date(clean, "from", "开始日期", errors) or day_to - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if "from" in errors or "to" in errors:
+        return day_from, day_to
+    if day_from > day_to:
+        errors["from"] = "开始日期不能晚于结束日期"
+    elif (day_to - day_from).days + 1 > MAX_RANGE_DAYS:
+        errors["to"] = f"一次最多查看{MAX_RANGE_DAYS}天"
+    return day_from, day_to
+
+
+def _check_applies(form: FormDef, clean: dict, errors: dict[str, str]) -> None:
+    if clean.get("station") and not has_station(form):
+        errors["station"] = f"“{form.title_zh}”的记录不属于某个驿站"
+    if clean.get("status") and not form.issues_ticket:
+        errors["status"] = "只有诉求有处理状态"
+
+
+def _limit(clean: dict, errors: dict[str, str]) -> int:
+    if "limit" not in clean:
+        return DEFAULT_PAGE_SIZE
+    limit = int(str(clean["limit"]))
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        errors["limit"] = f"每页条数应为 1 到 {MAX_PAGE_SIZE}"
+    return limit
+
+
+def _cursor(clean: dict, day_from: date, day_to: date, errors: dict[str, str]) -> Position | None:
+    if "cursor" not in clean:
+        return None
+    position = decode_cursor(str(clean["cursor"]))
+    if position is None or not day_from <= position.day <= day_to:
+        errors["cursor"] = "翻页标记不正确，请从第一页重新查看"
+        return None
+    return position

@@ -1,0 +1,631 @@
+/* Sanwei's staff console: plain JavaScript, no framework, nothing from another host.
+ *
+ * Staff sign in with their personal token, which stays in sessionStorage (this tab, until it
+ * closes). Every call sends it as "Authorization: Bearer <token>"; a 401 signs the page out.
+ * All text from the server goes into the page as text (textContent), never as HTML.
+ * Downloads end in a plain <a href> to a presigned link: the WeChat browser cannot save a
+ * file that JavaScript made, but it follows a link. */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-sanwei-staff]");
+  if (!root) return;
+  var TOKEN_KEY = "sanwei.staff.token";
+  var apiMeta = document.querySelector('meta[name="sanwei-api"]');
+  var API = apiMeta ? apiMeta.content : "";
+  var NAMES = JSON.parse(root.querySelector("[data-staff-names]").textContent);
+  var ACTIONS = {
+    "submissions.list": "查看列表", "request.read": "查看诉求", "request.update": "处理诉求",
+    "member.read": "查看党员", "member.liaison": "安排联系人", "member.follow_up": "记录跟进",
+    "member.transfer": "组织关系转接", "export.create": "导出文件", "person.read": "按手机号查人",
+    "person.erase": "删除个人信息"
+  };
+  // Where a return code was posted: a campaign, or a station (tagged with its id).
+  var SOURCES = Object.assign({ "": "直接打开" }, NAMES.sources, NAMES.stations);
+  var me = null;
+  var memoryToken = null; // when sessionStorage is refused (some private modes)
+  var listCursor = null;
+  var auditCursor = null;
+
+  /* ---- Small helpers ---- */
+
+  function $(selector, base) { return (base || root).querySelector(selector); }
+  function $all(selector, base) { return Array.prototype.slice.call((base || root).querySelectorAll(selector)); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function readToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || memoryToken; } catch (e) { return memoryToken; }
+  }
+
+  function keepToken(token) {
+    memoryToken = token;
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) { /* memory only */ }
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // The office keeps China's time (UTC+8, no daylight saving), whatever the device says.
+  function chinaDate(offsetDays) {
+    var d = new Date(Date.now() + 8 * 3600 * 1000 + (offsetDays || 0) * 86400 * 1000);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
+  }
+
+  function chinaTime(iso) {
+    if (!iso) return "";
+    var d = new Date(new Date(iso).getTime() + 8 * 3600 * 1000);
+    if (isNaN(d.getTime())) return iso;
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+  }
+
+  function label(map, key) { return (map && map[key]) || key || "（无）"; }
+
+  function say(node, text, ok) {
+    if (!node) return;
+    node.textContent = text;
+    node.className = "sw-result " + (ok ? "is-ok" : "is-error");
+  }
+
+  function formValues(form) {
+    var values = {};
+    $all("input[name], select[name], textarea[name]", form).forEach(function (input) {
+      if (input.type === "submit") return;
+      values[input.name] = input.value.trim();
+    });
+    return values;
+  }
+
+  function query(values) {
+    var params = new URLSearchParams();
+    Object.keys(values).forEach(function (key) { if (values[key]) params.set(key, values[key]); });
+    var text = params.toString();
+    return text ? "?" + text : "";
+  }
+
+  // Errors by field go under their field; the rest (or all, without slots) into the summary.
+  function showErrors(form, errors) {
+    $all("[data-error-for]", form).forEach(function (slot) { slot.textContent = ""; });
+    var rest = [];
+    Object.keys(errors || {}).forEach(function (name) {
+      var slot = $('[data-error-for="' + name + '"]', form);
+      if (slot) slot.textContent = errors[name];
+      else rest.push(errors[name]);
+    });
+    var summary = $("[data-error-summary]", form);
+    if (summary) summary.textContent = rest.join("；");
+  }
+
+  function problemText(answer) {
+    if (answer.status === 0) return "网络不好，请稍后再试";
+    if (answer.status === 403) return "您的令牌无权查看或修改这些记录";
+    return (answer.data && answer.data.message) || "没有成功，请稍后再试";
+  }
+
+  /* ---- Talking to the API ---- */
+
+  function call(method, path, body) {
+    var headers = { Authorization: "Bearer " + readToken() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(API + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401) signOut("令牌不对、已过期或已停用，请重新登录");
+        return { status: response.status, ok: response.ok, data: data };
+      });
+    }, function () {
+      return { status: 0, ok: false, data: {} };
+    });
+  }
+
+  /* ---- Signing in and out ---- */
+
+  function signIn(token, quiet) {
+    keepToken(token);
+    var result = $("[data-staff-signin-result]");
+    if (!quiet) say(result, "正在登录…", true);
+    return call("GET", "staff/me").then(function (answer) {
+      if (!answer.ok) {
+        if (answer.status !== 401) say(result, problemText(answer), false);
+        return;
+      }
+      me = answer.data;
+      say(result, "", true);
+      showApp();
+    });
+  }
+
+  function signOut(message) {
+    keepToken(null);
+    me = null;
+    // Nothing read with the old token stays on the page for whoever signs in next.
+    ["[data-staff-stats-result]", "[data-staff-list-items]", "[data-staff-detail]", "[data-staff-export-result]",
+      "[data-staff-people-result]", "[data-staff-audit-items]"].forEach(function (selector) { $(selector).textContent = ""; });
+    $("[data-staff-app]").hidden = true;
+    $("[data-staff-signin]").hidden = false;
+    say($("[data-staff-signin-result]"), message || "已退出", !message);
+  }
+
+  function showApp() {
+    $("[data-staff-signin]").hidden = true;
+    $("[data-staff-app]").hidden = false;
+    var role = me.role === "admin" ? "管理员" : "驿站工作人员（" + me.stations.map(function (id) { return label(NAMES.stations, id); }).join("、") + "）";
+    $("[data-staff-who]").textContent = "已登录：" + me.name + " · " + role;
+    $all("[data-admin-only]").forEach(function (node) { node.hidden = me.role !== "admin"; });
+    $all("[data-form-select] option, [data-station-select] option").forEach(function (option) {
+      option.hidden = false;
+      option.disabled = false;
+    });
+    if (me.role !== "admin") limitToStations();
+    // Every day asked for is a query per shard: the overview starts with a week, lists with a month.
+    $all("input[data-default]").forEach(function (input) {
+      var kind = input.getAttribute("data-default");
+      if (!input.value) input.value = kind === "to" ? chinaDate(0) : chinaDate(kind === "week" ? -6 : -29);
+    });
+    showTab((location.hash || "#overview").slice(1));
+  }
+
+  // Station staff see requests and check-ins of their own stations only.
+  function limitToStations() {
+    $all("[data-form-select] option").forEach(function (option) {
+      var keep = option.value === "request" || option.value === "checkin";
+      option.hidden = !keep;
+      option.disabled = !keep;
+      if (!keep && option.selected) option.selected = false;
+    });
+    $all("[data-form-select]").forEach(function (select) { select.value = "request"; });
+    $all("[data-station-select] option").forEach(function (option) {
+      var keep = option.value === "" || me.stations.indexOf(option.value) >= 0;
+      option.hidden = !keep;
+      option.disabled = !keep;
+    });
+  }
+
+  /* ---- Tabs ---- */
+
+  function showTab(name) {
+    var panel = $('[data-panel="' + name + '"]');
+    if (!panel || (me && me.role !== "admin" && (name === "people" || name === "audit"))) name = "overview";
+    $all("[data-panel]").forEach(function (node) { node.hidden = node.getAttribute("data-panel") !== name; });
+    $all("[data-tab]").forEach(function (tab) {
+      var on = tab.getAttribute("data-tab") === name || (name === "detail" && tab.getAttribute("data-tab") === "records");
+      tab.classList.toggle("is-active", on);
+      if (on) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+    });
+    if (name === "overview" && !$("[data-staff-stats-result]").hasChildNodes()) loadStats();
+  }
+
+  /* ---- Numbers at a glance ---- */
+
+  function bars(title, rows, names) {
+    var box = el("div", "sw-chart");
+    box.appendChild(el("h3", null, title));
+    var max = rows.reduce(function (m, row) { return Math.max(m, row.count); }, 0) || 1;
+    var list = el("ul", "sw-bars");
+    rows.forEach(function (row) {
+      var item = el("li", "sw-bar");
+      item.appendChild(el("span", "sw-bar-label", names ? label(names, row.key) : row.key));
+      var track = el("span", "sw-bar-track");
+      var fill = el("span", "sw-bar-fill");
+      fill.style.width = (100 * row.count / max).toFixed(1) + "%";
+      track.appendChild(fill);
+      item.appendChild(track);
+      item.appendChild(el("span", "sw-bar-value", row.count));
+      list.appendChild(item);
+    });
+    if (!rows.length) list.appendChild(el("li", "sw-help", "没有数据"));
+    box.appendChild(list);
+    return box;
+  }
+
+  // Days and weeks as a row of columns: a month fits a phone's width at a glance.
+  function columns(title, rows) {
+    var box = el("div", "sw-chart");
+    box.appendChild(el("h3", null, title));
+    var max = rows.reduce(function (m, row) { return Math.max(m, row.count); }, 0);
+    var total = rows.reduce(function (sum, row) { return sum + row.count; }, 0);
+    var chart = el("div", "sw-columns");
+    chart.setAttribute("role", "img");
+    chart.setAttribute("aria-label", title + "：共 " + total);
+    rows.forEach(function (row) {
+      var column = el("span", "sw-column");
+      column.title = row.key + "：" + row.count;
+      var fill = el("span", "sw-column-fill");
+      fill.style.height = (max ? 100 * row.count / max : 0).toFixed(1) + "%";
+      column.appendChild(fill);
+      chart.appendChild(column);
+    });
+    box.appendChild(chart);
+    if (rows.length) {
+      var axis = el("p", "sw-columns-axis");
+      axis.appendChild(el("span", null, rows[0].key));
+      axis.appendChild(el("span", null, "最多 " + max + " · 共 " + total));
+      axis.appendChild(el("span", null, rows[rows.length - 1].key));
+      box.appendChild(axis);
+    }
+    return box;
+  }
+
+  function tile(name, value) {
+    var box = el("div", "sw-tile");
+    box.appendChild(el("strong", null, value));
+    box.appendChild(el("span", null, name));
+    return box;
+  }
+
+  function loadStats() {
+    var form = $("[data-staff-stats]");
+    var out = $("[data-staff-stats-result]");
+    out.textContent = "正在统计…";
+    call("GET", "staff/stats" + query(formValues(form))).then(function (answer) {
+      out.textContent = "";
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { out.appendChild(el("p", "sw-result is-error", problemText(answer))); return; }
+      var s = answer.data;
+      var tiles = el("div", "sw-tiles");
+      if (s.registrations) {
+        tiles.appendChild(tile("登记党员", s.registrations.total));
+        tiles.appendChild(tile("已结对联系人", s.registrations.with_liaison));
+      }
+      if (s.study) tiles.appendChild(tile("学习次数", s.study.total));
+      tiles.appendChild(tile("签到人次", s.checkins.total));
+      tiles.appendChild(tile("诉求", s.requests.total));
+      tiles.appendChild(tile("已解决", s.requests.resolved));
+      var median = s.requests.median_hours_to_resolve;
+      tiles.appendChild(tile("解决用时中位数", median === null ? "—" : median + " 小时"));
+      out.appendChild(tiles);
+      if (s.registrations) {
+        out.appendChild(bars("登记来源（哪张海报或驿站带来的）", s.registrations.by_source, SOURCES));
+        out.appendChild(columns("每周登记（按周一日期）", s.registrations.by_week));
+      }
+      if (s.study) {
+        out.appendChild(bars("各课学习次数", s.study.by_lesson, NAMES.lessons));
+        out.appendChild(columns("每天学习次数", s.study.by_day));
+      }
+      out.appendChild(bars("各驿站签到", s.checkins.by_station, NAMES.stations));
+      out.appendChild(columns("每天签到", s.checkins.by_day));
+      out.appendChild(bars("诉求状态", s.requests.by_status, NAMES.statuses));
+    });
+  }
+
+  /* ---- Lists ---- */
+
+  function summary(record) {
+    var data = record.data || {};
+    switch (record.form) {
+      case "request":
+        return [record.ticket + " · " + label(NAMES.statuses, record.status), label(NAMES.stations, data.station) + "：" + (data.message || "")];
+      case "registration":
+        return [data.name + " · " + data.mobile, label(SOURCES, data.source || "") +
+          (record.liaison ? " · 联系人 " + record.liaison.name : " · 未结对")];
+      case "volunteer":
+        return [data.name + " · " + data.mobile, (data.helps || []).map(function (v) { return label(NAMES.choices["volunteer.helps"], v); }).join("、")];
+      case "checkin":
+        return [label(NAMES.stations, data.station), "签到"];
+      case "study":
+        return [label(NAMES.lessons, data.lesson), "学习"];
+      default:
+        return [record.id, ""];
+    }
+  }
+
+  function listItem(record) {
+    var item = el("li");
+    var button = el("button", "sw-staff-item");
+    button.type = "button";
+    var lines = summary(record);
+    button.appendChild(el("strong", null, lines[0]));
+    button.appendChild(el("span", null, lines[1]));
+    button.appendChild(el("small", null, chinaTime(record.created_at)));
+    button.setAttribute("data-record", record.form === "request" ? record.ticket : record.id);
+    button.addEventListener("click", function () { openRecord(record); });
+    item.appendChild(button);
+    return item;
+  }
+
+  function loadList(more) {
+    var form = $("[data-staff-list]");
+    var values = formValues(form);
+    var formName = values.form;
+    delete values.form;
+    if (more && listCursor) values.cursor = listCursor;
+    var items = $("[data-staff-list-items]");
+    var result = $("[data-staff-list-result]");
+    if (!more) items.textContent = "";
+    say(result, "正在查询…", true);
+    call("GET", "staff/submissions/" + encodeURIComponent(formName) + query(values)).then(function (answer) {
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      answer.data.items.forEach(function (record) { items.appendChild(listItem(record)); });
+      listCursor = answer.data.cursor;
+      $("[data-staff-more]").hidden = !listCursor;
+      say(result, items.children.length ? "共显示 " + items.children.length + " 条" : "没有符合条件的记录", true);
+    });
+  }
+
+  /* ---- Detail: a request, a member, or any other record ---- */
+
+  function facts(record) {
+    var list = el("dl", "sw-facts");
+    function add(name, value) {
+      if (value === undefined || value === null || value === "") return;
+      list.appendChild(el("dt", null, name));
+      list.appendChild(el("dd", null, value));
+    }
+    add("提交时间", chinaTime(record.created_at));
+    (NAMES.fields[record.form] || []).forEach(function (pair) {
+      var value = (record.data || {})[pair[0]];
+      var choices = NAMES.choices[record.form + "." + pair[0]];
+      if (Array.isArray(value)) value = value.map(function (v) { return label(choices, v); }).join("、");
+      else if (choices) value = label(choices, value);
+      else if (pair[0] === "station") value = label(NAMES.stations, value);
+      else if (pair[0] === "source") value = value ? label(SOURCES, value) : "";
+      else if (pair[0] === "lesson") value = label(NAMES.lessons, value);
+      add(pair[1], value);
+    });
+    add("提交编号", record.id);
+    return list;
+  }
+
+  function field(labelText, control) {
+    var box = el("div", "sw-field");
+    var caption = el("label", null, labelText);
+    control.id = "staff-" + control.name + "-" + Math.random().toString(36).slice(2, 8);
+    caption.htmlFor = control.id;
+    box.appendChild(caption);
+    box.appendChild(control);
+    var error = el("p", "sw-error");
+    error.setAttribute("data-error-for", control.name);
+    error.setAttribute("role", "alert");
+    box.appendChild(error);
+    return box;
+  }
+
+  function input(name, type, value) {
+    var node = el(type === "textarea" ? "textarea" : "input");
+    node.name = name;
+    if (type !== "textarea") node.type = type || "text";
+    if (value) node.value = value;
+    return node;
+  }
+
+  function select(name, options, value) {
+    var node = el("select");
+    node.name = name;
+    Object.keys(options).forEach(function (key) {
+      var option = el("option", null, options[key]);
+      option.value = key;
+      option.selected = key === value;
+      node.appendChild(option);
+    });
+    return node;
+  }
+
+  function actionForm(title, controls, button, submit) {
+    var form = el("form", "sw-form sw-staff-action");
+    form.noValidate = true;
+    form.appendChild(el("h3", null, title));
+    controls.forEach(function (control) { form.appendChild(control); });
+    var send = el("button", "md-button md-button--primary", button);
+    send.type = "submit";
+    form.appendChild(send);
+    var summaryLine = el("p", "sw-error");
+    summaryLine.setAttribute("data-error-summary", "");
+    form.appendChild(summaryLine);
+    var result = el("p", "sw-result");
+    result.setAttribute("role", "status");
+    form.appendChild(result);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send.disabled = true;
+      say(result, "正在保存…", true);
+      submit(formValues(form)).then(function (answer) {
+        send.disabled = false;
+        showErrors(form, answer.data.errors);
+        if (answer.ok) {
+          // The record comes back as stored now: show it whole, with the news on top.
+          render(answer.data, "已保存");
+        } else {
+          say(result, problemText(answer), false);
+        }
+      });
+    });
+    return form;
+  }
+
+  function historyList(title, entries, line) {
+    var box = el("div", "sw-staff-history");
+    box.appendChild(el("h3", null, title));
+    var list = el("ul");
+    (entries || []).forEach(function (entry) { list.appendChild(el("li", null, line(entry))); });
+    if (!list.children.length) list.appendChild(el("li", "sw-help", "还没有"));
+    box.appendChild(list);
+    return box;
+  }
+
+  function render(record, notice) {
+    var out = $("[data-staff-detail]");
+    out.textContent = "";
+    var title = NAMES.forms[record.form] + (record.ticket ? " " + record.ticket : "");
+    out.appendChild(el("h2", null, title));
+    var news = el("p", "sw-result is-ok", notice || "");
+    news.setAttribute("role", "status");
+    news.setAttribute("data-staff-notice", "");
+    out.appendChild(news);
+    out.appendChild(facts(record));
+    if (record.form === "request") renderRequest(out, record);
+    if (record.form === "registration" && me.role === "admin") renderMember(out, record);
+  }
+
+  function renderRequest(out, record) {
+    var options = {};
+    options[record.status] = NAMES.statuses[record.status] + "（现在）";
+    (NAMES.transitions[record.status] || []).forEach(function (status) { options[status] = NAMES.statuses[status]; });
+    var path = "staff/requests/" + encodeURIComponent(record.ticket);
+    out.appendChild(actionForm("处理", [
+      field("处理状态", select("status", options, record.status)),
+      field("答复（党员查询时能看到）", input("reply", "textarea", record.reply)),
+      field("内部备注（只有工作人员看到）", input("note", "textarea", record.note))
+    ], "保存", function (values) { return call("PATCH", path, values); }));
+    out.appendChild(historyList("处理经过", record.history, function (entry) {
+      return chinaTime(entry.at) + " " + entry.by_name + "：" + label(NAMES.statuses, entry.from) + " → " + label(NAMES.statuses, entry.to);
+    }));
+  }
+
+  function renderMember(out, record) {
+    var path = "staff/members/" + encodeURIComponent(record.id);
+    var liaison = record.liaison || {};
+    out.appendChild(actionForm("联系人（1+1 结对）", [
+      field("联系人姓名", input("name", "text", liaison.name)),
+      field("联系人电话", input("mobile", "tel", liaison.mobile)),
+      field("备注", input("note", "text", liaison.note))
+    ], "保存联系人", function (values) { return call("PUT", path + "/liaison", values); }));
+    out.appendChild(historyList("跟进记录", record.follow_ups, function (entry) {
+      return entry.date + " " + entry.by_name + "：" + entry.note;
+    }));
+    out.appendChild(actionForm("记一次跟进", [
+      field("跟进日期", input("date", "date", chinaDate(0))),
+      field("跟进情况", input("note", "textarea"))
+    ], "记下", function (values) { return call("POST", path + "/follow-ups", values); }));
+    var transfer = record.transfer || { state: "not_started" };
+    out.appendChild(actionForm("组织关系转接", [
+      field("进展", select("state", NAMES.transfers, transfer.state)),
+      field("备注", input("note", "text", transfer.note))
+    ], "保存进展", function (values) { return call("PUT", path + "/transfer", values); }));
+  }
+
+  function openRecord(record) {
+    var out = $("[data-staff-detail]");
+    out.textContent = "正在打开…";
+    showTab("detail");
+    var path = record.form === "request" ? "staff/requests/" + encodeURIComponent(record.ticket)
+      : record.form === "registration" && me.role === "admin" ? "staff/members/" + encodeURIComponent(record.id) : null;
+    if (!path) { render(record); return; }
+    call("GET", path).then(function (answer) {
+      if (!answer.ok) { out.textContent = problemText(answer); return; }
+      render(answer.data);
+    });
+  }
+
+  /* ---- Export: the answer is a plain link ---- */
+
+  function exportFile(form, format) {
+    var values = formValues(form);
+    values.format = format;
+    Object.keys(values).forEach(function (key) { if (!values[key]) delete values[key]; });
+    var result = $("[data-staff-export-result]");
+    say(result, "正在生成文件…", true);
+    call("POST", "staff/exports", values).then(function (answer) {
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      result.textContent = "";
+      result.className = "sw-result is-ok";
+      var link = el("a", "md-button md-button--primary", "下载 " + answer.data.filename);
+      link.href = answer.data.url;
+      link.setAttribute("data-staff-download", "");
+      link.rel = "noopener";
+      result.appendChild(link);
+      result.appendChild(el("span", "sw-help", " 共 " + answer.data.rows + " 行；链接到 " + chinaTime(answer.data.expires_at).slice(11) + " 前有效"));
+    });
+  }
+
+  /* ---- One person: everything stored, and erasing it ---- */
+
+  function findPerson(form) {
+    var out = $("[data-staff-people-result]");
+    var values = formValues(form);
+    out.textContent = "正在查找…";
+    call("GET", "staff/people" + query(values)).then(function (answer) {
+      out.textContent = "";
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { out.appendChild(el("p", "sw-result is-error", problemText(answer))); return; }
+      out.appendChild(el("p", null, "手机号码 " + answer.data.mobile + " 共有 " + answer.data.records.length + " 条记录："));
+      answer.data.records.forEach(function (record) {
+        var box = el("div", "sw-staff-person");
+        box.appendChild(el("h3", null, NAMES.forms[record.form] + (record.ticket ? " " + record.ticket : "")));
+        box.appendChild(facts(record));
+        out.appendChild(box);
+      });
+      var erase = el("button", "md-button sw-danger", "删除此人的全部信息");
+      erase.type = "button";
+      erase.addEventListener("click", function () {
+        if (!window.confirm("确定删除手机号码 " + answer.data.mobile + " 的全部 " + answer.data.records.length + " 条记录？删除后不能恢复。")) return;
+        call("DELETE", "staff/people" + query({ mobile: answer.data.mobile })).then(function (gone) {
+          out.textContent = "";
+          out.appendChild(el("p", "sw-result " + (gone.ok ? "is-ok" : "is-error"),
+            gone.ok ? "已删除 " + gone.data.count + " 条记录。" : problemText(gone)));
+        });
+      });
+      out.appendChild(erase);
+    });
+  }
+
+  /* ---- The audit log ---- */
+
+  function loadAudit(more) {
+    var form = $("[data-staff-audit]");
+    var values = formValues(form);
+    if (more && auditCursor) values.cursor = auditCursor;
+    var list = $("[data-staff-audit-items]");
+    if (!more) list.textContent = "";
+    call("GET", "staff/audit" + query(values)).then(function (answer) {
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { list.appendChild(el("li", "sw-result is-error", problemText(answer))); return; }
+      answer.data.items.forEach(function (entry) {
+        var item = el("li");
+        item.appendChild(el("strong", null, chinaTime(entry.at) + " " + entry.by_name));
+        item.appendChild(el("span", null, label(ACTIONS, entry.action) + " · " + entry.record_count + " 条记录"));
+        list.appendChild(item);
+      });
+      auditCursor = answer.data.cursor;
+      $("[data-staff-audit-more]").hidden = !auditCursor;
+      if (!list.children.length) list.appendChild(el("li", "sw-help", "这段时间没有操作记录"));
+    });
+  }
+
+  /* ---- Wiring ---- */
+
+  function start() {
+    $("[data-staff-signin]").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var token = $("#staff-token").value.trim();
+      if (!token) { say($("[data-staff-signin-result]"), "请填写令牌", false); return; }
+      signIn(token).then(function () { $("#staff-token").value = ""; });
+    });
+    $("[data-staff-signout]").addEventListener("click", function () { signOut(); });
+    $("[data-staff-stats]").addEventListener("submit", function (event) { event.preventDefault(); loadStats(); });
+    $("[data-staff-list]").addEventListener("submit", function (event) { event.preventDefault(); loadList(false); });
+    $("[data-staff-more]").addEventListener("click", function () { loadList(true); });
+    $("[data-staff-back]").addEventListener("click", function () { showTab("records"); });
+    var exportForm = $("[data-staff-export]");
+    var chosen = "csv";
+    $all("button[name=format]", exportForm).forEach(function (button) {
+      button.addEventListener("click", function () { chosen = button.value; });
+    });
+    exportForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      exportFile(exportForm, (event.submitter && event.submitter.value) || chosen);
+    });
+    $("[data-staff-people]").addEventListener("submit", function (event) { event.preventDefault(); findPerson(event.target); });
+    $("[data-staff-audit]").addEventListener("submit", function (event) { event.preventDefault(); loadAudit(false); });
+    $("[data-staff-audit-more]").addEventListener("click", function () { loadAudit(true); });
+    window.addEventListener("hashchange", function () { if (me) showTab(location.hash.slice(1)); });
+    var token = readToken();
+    if (token) signIn(token, true);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
