@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import http.client
 import itertools
 import json
@@ -11,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 import pytest
+from chalicelib.audit import AuditLog
 from chalicelib.forms import FORMS
 from chalicelib.persons import PersonKeys
 from chalicelib.records import StaffRecords
 from chalicelib.staffinput import RequestChange
 from chalicelib.stats import count_requests
 from chalicelib.store import OFFICE_TZ, SubmissionStore, format_timestamp
+from chalicelib.tables import TABLE_SPECS, create_tables
 from chalicelib.updates import RecordUpdates, Refused
 from conftest import (
     STAFF_MOBILE,
@@ -153,8 +156,6 @@ def test_a_change_made_meanwhile_is_seen_before_writing(submissions_table, api, 
     records = StaffRecords(submissions_table)
     stale = records.request(staff_world["t1"])
     send(api, "PATCH", f"/staff/requests/{staff_world['t1']}", admin_token.token, {"status": "resolved"})
-    from chalicelib.audit import AuditLog
-
     updates = RecordUpdates(submissions_table, records, AuditLog(submissions_table))
     # The stale copy still says "new"; the stored request is resolved and cannot go back.
     with pytest.raises(Refused):
@@ -575,3 +576,17 @@ def test_a_refused_token_still_gets_cors_headers(api):
     response = api.get("/staff/me", headers={"Origin": SITE["SITE_ORIGIN"]})
     assert response.status_code == 401
     assert response.headers["Access-Control-Allow-Origin"] == SITE["SITE_ORIGIN"]
+
+
+def test_a_table_made_before_the_person_index_gets_it(dynamodb_client):
+    name = f"test-{uuid.uuid4().hex[:12]}-submissions"
+    older = copy.deepcopy(TABLE_SPECS["submissions"])
+    older["GlobalSecondaryIndexes"] = [i for i in older["GlobalSecondaryIndexes"] if i["IndexName"] == "by_day"]
+    older["AttributeDefinitions"] = [a for a in older["AttributeDefinitions"] if a["AttributeName"] != "person_key"]
+    dynamodb_client.create_table(TableName=name, **older)
+    try:
+        assert create_tables(dynamodb_client, {"submissions": name}) == []
+        indexes = dynamodb_client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+        assert {index["IndexName"] for index in indexes} == {"by_day", "by_person"}
+    finally:
+        dynamodb_client.delete_table(TableName=name)
