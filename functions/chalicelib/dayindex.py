@@ -8,6 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from chalicelib.bulkclient import bulk_client_like, from_wire, to_wire
+
 BY_DAY_INDEX = "by_day"
 
 
@@ -53,13 +55,15 @@ def days_between(day_from: date, day_to: date) -> list[date]:
 class DayIndex:
     """Queries the by_day index of the table it is handed, several at once on worker threads."""
 
-    def __init__(self, table, *, workers: int = 8, page_size: int = 500) -> None:
-        # The table's own client: thread-safe, and it takes and returns plain Python values.
-        # Expressions are passed as strings, never boto3 condition objects, whose shared
-        # builder is not safe to use from several threads at once.
-        self._client = table.meta.client
+    def __init__(self, table, *, workers: int = 8, page_size: int | None = None) -> None:
+        # A client that leaves items as DynamoDB sends them, made once per index: reads here
+        # may be of a hundred thousand items. Clients are thread-safe. Expressions are passed
+        # as strings, never boto3 condition objects, whose shared builder is not safe to use
+        # from several threads at once.
+        self._client = bulk_client_like(table.meta.client)
         self._table_name = table.name
         self._workers = workers
+        # None: as many items as DynamoDB puts in one answer (up to 1 MB), the fewest round trips.
         self._page_size = page_size
 
     def gather(
@@ -125,7 +129,7 @@ class DayIndex:
         self,
         key: str,
         forward: bool,
-        limit: int,
+        limit: int | None,
         projection: Iterable[str],
         where: Filter | None,
         before: str | None = None,
@@ -142,8 +146,9 @@ class DayIndex:
             "IndexName": BY_DAY_INDEX,
             "KeyConditionExpression": condition,
             "ScanIndexForward": forward,
-            "Limit": limit,
         }
+        if limit is not None:
+            params["Limit"] = limit
         paths = []
         for number, path in enumerate(projection):
             parts = []
@@ -159,40 +164,45 @@ class DayIndex:
             names.update(where.names)
             values.update(where.values)
         params["ExpressionAttributeNames"] = names
-        params["ExpressionAttributeValues"] = values
+        params["ExpressionAttributeValues"] = to_wire(values)
         return params
+
+    def _query(self, params: dict) -> tuple[list[dict], dict | None]:
+        """Return one page's items as plain values, and the key to go on from (None at the end)."""
+        page = self._client.query(**params)
+        # The key stays as DynamoDB sent it: it goes straight back as ExclusiveStartKey.
+        return [from_wire(item) for item in page["Items"]], page.get("LastEvaluatedKey")
 
     def _all_pages(self, params: dict) -> list[dict]:
         items: list[dict] = []
         while True:
-            page = self._client.query(**params)
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
+            page, last_key = self._query(params)
+            items += page
+            if last_key is None:
                 return items
-            params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+            params = {**params, "ExclusiveStartKey": last_key}
 
     def _first_matches(self, params: dict, need: int) -> list[dict]:
         # A filter applies after Limit: keep reading until enough items match or the shard ends.
         items: list[dict] = []
         while len(items) < need:
-            page = self._client.query(**params)
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
+            page, last_key = self._query(params)
+            items += page
+            if last_key is None:
                 break
-            params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+            params = {**params, "ExclusiveStartKey": last_key}
         return items[:need]
 
     def _prefetched(self, pool: ThreadPoolExecutor, params: dict) -> Iterator[dict]:
         # The first page is asked for now, so every shard's first page loads side by side.
-        first = pool.submit(self._client.query, **params)
+        first = pool.submit(self._query, params)
         return self._pages(pool, params, first)
 
     def _pages(self, pool: ThreadPoolExecutor, params: dict, pending: Future) -> Iterator[dict]:
         while pending is not None:
-            page = pending.result()
+            page, last_key = pending.result()
             pending = None
-            if "LastEvaluatedKey" in page:
+            if last_key is not None:
                 # The next page loads while this one is being written out.
-                params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
-                pending = pool.submit(self._client.query, **params)
-            yield from page["Items"]
+                pending = pool.submit(self._query, {**params, "ExclusiveStartKey": last_key})
+            yield from page
