@@ -38,7 +38,7 @@ from botocore.config import Config  # noqa: E402
 from chalicelib.downloads import Downloads, create_bucket  # noqa: E402
 from chalicelib.exports import CONTENT_TYPES, export_filenames, write_export  # noqa: E402
 from chalicelib.forms import FORMS  # noqa: E402
-from chalicelib.persons import PersonKeys  # noqa: E402
+from chalicelib.personkeys import PersonKeys  # noqa: E402
 from chalicelib.records import StaffRecords  # noqa: E402
 from chalicelib.store import OFFICE_TZ, SubmissionStore  # noqa: E402
 from chalicelib.tables import create_tables  # noqa: E402

@@ -5,8 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -21,6 +27,10 @@ from chalicelib.store import SubmissionStore
 from chalicelib.tables import create_tables
 from chalicelib.tokens import IssuedToken, TokenStore
 from moto.server import ThreadedMotoServer
+from playwright.sync_api import sync_playwright
+
+from sitegen.chromium import launch_chromium
+from sitegen.site import ROOT
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
 CHALICE_CONFIG = FUNCTIONS_DIR / ".chalice" / "config.json"
@@ -47,6 +57,81 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    """Wait until something answers at `url`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """`python build.py serve` on free ports, started once for every browser test; yield its
+    URLs, the staff token it prints and all it printed. Stopped with Ctrl-C, it must exit 0."""
+    ports = {"site": free_port(), "api": free_port(), "db": free_port()}
+    process = subprocess.Popen(
+        [sys.executable, "build.py", "serve", "--site-dir", str(tmp_path_factory.mktemp("site"))]
+        + [f"--{name}-port={port}" for name, port in ports.items()],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def read() -> None:
+        # Read everything the server prints, so its pipe never fills and blocks it.
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
+    try:
+        token = None
+        while token is None:
+            line = lines.get(timeout=180)
+            if line.startswith("staff token:"):
+                token = line.split(":", 1)[1].strip()
+        wait_for(urls["site"])
+        yield {**urls, "token": token, "output": output}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+        assert process.returncode == 0, "".join(output)
+
+
+def stack_table(stack):
+    """The submissions table `build.py serve` made on its embedded server (the dev stage's name)."""
+    name = stage_environment()["SUBMISSIONS_TABLE"]
+    dynamodb = boto3.resource(
+        "dynamodb",
+        endpoint_url=stack["db"],
+        region_name="cn-north-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return dynamodb.Table(name)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium under Playwright, one for the whole run; tests open contexts."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield playwright, chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

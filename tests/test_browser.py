@@ -2,85 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
-import boto3
 import pytest
 import zxingcpp
+from conftest import stack_table
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
-from sitegen.chromium import PHONE, launch_chromium
+from sitegen.chromium import PHONE
 from sitegen.content import load_content
 from sitegen.site import ROOT
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """`python build.py serve` on free ports, as a member's phone would meet it."""
-    ports = {"site": free_port(), "api": free_port(), "db": free_port()}
-    site_dir = tmp_path_factory.mktemp("site")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "build.py",
-            "serve",
-            "--site-port",
-            str(ports["site"]),
-            "--api-port",
-            str(ports["api"]),
-            "--db-port",
-            str(ports["db"]),
-            "--site-dir",
-            str(site_dir),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
-    try:
-        wait_for(urls["site"])
-        yield urls
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-        assert process.returncode == 0, output
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield playwright, browser
-        browser.close()
 
 
 @pytest.fixture
@@ -90,19 +21,6 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def submissions_table(stack):
-    config = json.loads((ROOT / "functions" / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    name = config["stages"]["dev"]["environment_variables"]["SUBMISSIONS_TABLE"]
-    dynamodb = boto3.resource(
-        "dynamodb",
-        endpoint_url=stack["db"],
-        region_name="cn-north-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    return dynamodb.Table(name)
 
 
 def fill_registration(page, name: str, mobile: str = "13900139000") -> None:
@@ -122,7 +40,7 @@ def test_registration_on_a_phone_reaches_the_table(stack, phone):
     phone.wait_for_url("**/thanks/**", timeout=15_000)
     submission_id = phone.evaluate("new URLSearchParams(location.search).get('id')")
 
-    item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+    item = stack_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
     assert item["form"] == "registration"
     assert item["data"]["name"] == "高明"
     assert item["data"]["mobile"] == "13800138000"  # spaces as a member types them, stored clean
@@ -187,14 +105,14 @@ def test_a_submission_made_offline_is_kept_and_sent_when_back_online(stack, phon
     assert len(queued) == 1
     phone.wait_for_selector(".sw-queue:has-text('1 条待发送')")
     submission_id = queued[0]["id"]
-    assert "Item" not in submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})
+    assert "Item" not in stack_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})
 
     phone.context.set_offline(False)
     phone.evaluate("window.dispatchEvent(new Event('online'))")
     # The bar goes once the server confirmed: nothing is left waiting on the phone.
     phone.wait_for_selector(".sw-queue", state="hidden")
     assert phone.evaluate("sanweiQueue.list()") == []
-    item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+    item = stack_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
     assert item["data"]["name"] == "王芳"
 
 
@@ -208,7 +126,7 @@ def test_the_registration_form_works_without_javascript(stack, browser):
         page.click("button[type=submit]")
         page.wait_for_url("**/thanks/**")
         submission_id = page.url.split("id=")[1].split("&")[0]
-        item = submissions_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+        item = stack_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
         assert item["data"]["name"] == "赵强"
     finally:
         context.close()

@@ -7,11 +7,10 @@ scores (its mobile preset simulates a slow phone on slow 4G whatever this machin
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from bench.generate import write_generated_content
 from bench.lighthouse import MAX_FIRST_VISIT_BYTES, MINIMUM_SCORES, page_urls, run_lighthouse
-from sitegen.chromium import PHONE, launch_chromium
+from sitegen.chromium import PHONE
 from sitegen.local_stack import serve_site
 from sitegen.site import build_site
 
@@ -30,14 +29,6 @@ def large_site(tmp_path_factory):
     site_dir = build_site(root, site_url="https://example.org/")
     with serve_site(site_dir) as site_url:
         yield page_urls(site_url, content)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 def first_visit_bytes(browser, url: str) -> int:

@@ -14,10 +14,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import sitegen.pages
-from sitegen.chromium import PHONE, launch_chromium
+from sitegen.chromium import PHONE
 from sitegen.content import load_content
 from sitegen.geo import amap_link, gcj02_to_wgs84, haversine_m, tencent_link, wgs84_to_gcj02
 from sitegen.local_stack import serve_site
@@ -123,14 +123,6 @@ def site(project):
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield playwright, chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -287,6 +279,27 @@ def test_open_now_and_when_it_changes_in_china_time_whatever_the_phone_zone(open
         # A page left open catches up with the clock when the member comes back to it.
         page.clock.set_fixed_time(china_time(when))
         page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("when", "station_id"),
+    [
+        ("2026-03-05 01:00", "night-market"),  # the night that began yesterday
+        ("2026-03-04 10:00", "night-market"),
+        ("2026-03-07 10:00", "weekdays"),
+        ("2026-03-04 10:00", "pharmacy"),
+        ("2026-03-04 23:00", "late-shop"),
+    ],
+)
+def test_a_station_page_says_what_the_list_says(open_phone, site, when, station_id):
+    page = open_phone()
+    page.clock.set_fixed_time(china_time(when))
+    page.goto(site + f"stations/{station_id}/")
+    slot = page.wait_for_selector("[data-sanwei-open]:not([hidden])")
+    assert slot.text_content() == OPEN_STATES[when][station_id]
+    css_class = "is-open" if OPEN_STATES[when][station_id].startswith("营业中") else "is-closed"
+    assert css_class in slot.get_attribute("class")
 
 
 # ---- Filter ----

@@ -6,18 +6,14 @@ import uuid
 
 import pytest
 from boto3.dynamodb.conditions import Attr
+from conftest import stack_table
 
 from sitegen.chromium import PHONE
 from sitegen.content import load_content
 from sitegen.site import ROOT
-from tests import test_browser as member_path
-from tests.test_browser import fill_registration, submissions_table
+from tests.test_browser import fill_registration
 
 pytestmark = pytest.mark.browser
-
-# The same `build.py serve` stack and chromium as the member's path, started for this module.
-stack = member_path.stack
-browser = member_path.browser
 
 NO_INDEXEDDB = "delete window.indexedDB;"
 INDEXEDDB_WILL_NOT_OPEN = (
@@ -46,7 +42,7 @@ def new_phone(browser):
 
 def stored(stack, **data) -> list[dict]:
     """Every stored submission whose data has these values (a scan: the test table is small)."""
-    table = submissions_table(stack)
+    table = stack_table(stack)
     condition = None
     for name, value in data.items():
         test = Attr(f"data.{name}").eq(value)
@@ -243,7 +239,7 @@ def test_studied_marks_show_in_the_list_and_carry_the_registration_made_on_this_
             page.click(f"[data-sanwei-study='{slug}']")
         wait_for_result(page, "已记下这次学习")
         study_id = sent.value.post_data_json["id"]
-        return submissions_table(stack).get_item(Key={"pk": f"sub#{study_id}"})["Item"]["data"]
+        return stack_table(stack).get_item(Key={"pk": f"sub#{study_id}"})["Item"]["data"]
 
     assert study(first_lesson.slug) == {"lesson": first_lesson.slug}
 
@@ -307,7 +303,7 @@ def test_a_queued_item_shows_on_every_open_page_and_can_be_discarded(stack, new_
 
     context.set_offline(False)
     page.evaluate("sanweiQueue.flush()")
-    assert "Item" not in submissions_table(stack).get_item(Key={"pk": f"sub#{item['id']}"})
+    assert "Item" not in stack_table(stack).get_item(Key={"pk": f"sub#{item['id']}"})
 
 
 @pytest.mark.parametrize(
@@ -344,5 +340,5 @@ def test_items_an_older_page_left_in_local_storage_are_sent(stack, new_phone):
     page.evaluate("(items) => localStorage.setItem('sanwei.queue.v1', JSON.stringify(items))", older)
     page.reload()
     wait_for_queue_length(page, 0)
-    item = submissions_table(stack).get_item(Key={"pk": f"sub#{checkin_id}"})["Item"]
+    item = stack_table(stack).get_item(Key={"pk": f"sub#{checkin_id}"})["Item"]
     assert item["data"] == {"station": station.id}

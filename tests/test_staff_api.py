@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from chalicelib.audit import AuditLog
 from chalicelib.forms import FORMS
-from chalicelib.persons import PersonKeys
+from chalicelib.personkeys import PersonKeys
 from chalicelib.records import StaffRecords
 from chalicelib.staffinput import RequestChange
 from chalicelib.stats import count_requests

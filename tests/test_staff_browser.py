@@ -3,86 +3,23 @@
 from __future__ import annotations
 
 import json
-import queue
-import signal
-import subprocess
-import sys
-import threading
-import time
 import urllib.request
 import uuid
 
 import pytest
-from conftest import free_port
-from playwright.sync_api import sync_playwright
 
-from sitegen.chromium import PHONE, launch_chromium
-from sitegen.site import ROOT
+from sitegen.chromium import PHONE
 
 pytestmark = pytest.mark.browser
 STATION = "hongqi-first-street"
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """`python build.py serve` on free ports; its output gives the staff token."""
-    ports = {"site": free_port(), "api": free_port(), "db": free_port()}
-    site_dir = tmp_path_factory.mktemp("staff-site")
-    process = subprocess.Popen(
-        [sys.executable, "build.py", "serve", "--site-dir", str(site_dir)]
-        + [f"--{name}-port={port}" for name, port in ports.items()],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-
-    def read() -> None:
-        # Read everything the server prints, so its pipe never fills and blocks it.
-        for line in process.stdout:
-            output.append(line)
-            lines.put(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
-    try:
-        token = None
-        while token is None:
-            line = lines.get(timeout=180)
-            if line.startswith("staff token:"):
-                token = line.split(":", 1)[1].strip()
-        wait_for(urls["site"])
-        yield {**urls, "token": token, "output": output}
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        reader.join(timeout=5)
-        assert process.returncode == 0, "".join(output)
-
-
 @pytest.fixture
-def phone():
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        context = browser.new_context(**playwright.devices[PHONE], locale="zh-CN", accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def phone(browser):
+    playwright, chromium = browser
+    context = chromium.new_context(**playwright.devices[PHONE], locale="zh-CN", accept_downloads=True)
+    yield context.new_page()
+    context.close()
 
 
 def submit_request(stack) -> str:

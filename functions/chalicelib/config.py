@@ -14,7 +14,7 @@ from chalicelib.audit import AuditLog
 from chalicelib.dayindex import DayIndex
 from chalicelib.downloads import Downloads
 from chalicelib.people import People
-from chalicelib.persons import PersonKeys
+from chalicelib.personkeys import PersonKeys
 from chalicelib.records import StaffRecords
 from chalicelib.store import SubmissionStore
 from chalicelib.tokens import TokenStore

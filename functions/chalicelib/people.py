@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from chalicelib.persons import PERSON_INDEX, PERSON_KEY_ATTRIBUTE, PersonKeys
+from chalicelib.personkeys import PERSON_INDEX, PERSON_KEY_ATTRIBUTE, PersonKeys
 from chalicelib.store import TOMBSTONE, StoreUnavailable, format_timestamp
 
 # What a tombstone keeps: enough to answer a replayed submission as before, nothing personal.

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from chalicelib.forms import FormDef
-from chalicelib.persons import PERSON_KEY_ATTRIBUTE, PersonKeys, mobile_of
+from chalicelib.personkeys import PERSON_KEY_ATTRIBUTE, PersonKeys, mobile_of
 from chalicelib.tickets import new_ticket, normalize_ticket
 
 BY_DAY_INDEX = "by_day"

@@ -8,7 +8,7 @@
 
 var CACHE = "sanwei-v1";
 // What a member should find offline even before opening it: the stations list and its finder.
-var PRECACHE = ["stations/", "assets/finder.js"];
+var PRECACHE = ["stations/", "assets/hours.js", "assets/finder.js"];
 // Past this many pages the oldest are dropped: cheap phones have little storage.
 var MAX_ENTRIES = 300;
 // A network that has not answered by then is as good as none for someone between orders.

@@ -15,9 +15,7 @@
 (function () {
   "use strict";
 
-  var DAY = 1440;
-  var WEEK = 7 * DAY;
-  var DAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+  var hours = window.sanweiHours; // assets/hours.js, loaded just before this script
   var EARTH_RADIUS_M = 6371008.8; // IUGG mean radius, as sitegen/geo.py
   // GCJ-02 is defined on the Krasovsky 1940 ellipsoid.
   var KRASOVSKY_A = 6378245.0;
@@ -67,7 +65,7 @@
       lat: parseFloat(lat),
       lng: parseFloat(lng),
       services: null, // read when the member first filters: see servicesOf
-      spans: weekSpans(JSON.parse(item.getAttribute("data-hours"))),
+      spans: hours.weekSpans(JSON.parse(item.getAttribute("data-hours"))),
       open: false,
       distance: null,
     };
@@ -130,62 +128,6 @@
     });
   }
 
-  /* ---- Opening hours ---- */
-
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-
-  // Stations keep China's time (UTC+8, no daylight saving), whatever the phone is set to.
-  // Minutes since Monday 00:00, China time.
-  function chinaWeekMinute() {
-    var china = new Date(Date.now() + 8 * 3600 * 1000);
-    return ((china.getUTCDay() + 6) % 7) * DAY + china.getUTCHours() * 60 + china.getUTCMinutes();
-  }
-
-  /* The week's opening hours (Monday..Sunday, each [[open, close], ...] in minutes, as
-   * WeekHours.to_json() writes them) laid out over three weeks, last week to next, with
-   * touching spans joined: so a night that runs past midnight, or past Sunday into Monday,
-   * is one span, and "closes at" and "opens at" need no special case. */
-  function weekSpans(days) {
-    var spans = [];
-    for (var week = -1; week <= 1; week++) {
-      days.forEach(function (day, d) {
-        day.forEach(function (span) {
-          var start = week * WEEK + d * DAY + span[0];
-          var end = week * WEEK + d * DAY + span[1];
-          var last = spans[spans.length - 1];
-          if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-          else spans.push([start, end]);
-        });
-      });
-    }
-    return spans;
-  }
-
-  function when(minute, now) {
-    var days = Math.floor(minute / DAY) - Math.floor(now / DAY);
-    var clock = ((minute % DAY) + DAY) % DAY;
-    var time = pad(Math.floor(clock / 60)) + ":" + pad(clock % 60);
-    if (days === 0) return time;
-    if (days === 1) return "明天 " + time;
-    var name = DAY_NAMES[Math.floor((((minute % WEEK) + WEEK) % WEEK) / DAY)];
-    return (days >= 7 ? "下" : "") + name + " " + time;
-  }
-
-  /* [is it open, "营业中 · 20:00 关门" or "已休息 · 明天 08:00 开门"] at week minute `now`. */
-  function openState(spans, now) {
-    for (var i = 0; i < spans.length; i++) {
-      var span = spans[i];
-      if (span[0] <= now && now < span[1]) {
-        if (span[1] - span[0] >= 2 * WEEK) return [true, "营业中 · 24 小时"];
-        // A span that ends at midnight closes "24:00" today rather than "明天 00:00".
-        var closes = span[1] % DAY === 0 && span[1] - now <= DAY ? "24:00" : when(span[1], now);
-        return [true, "营业中 · " + closes + " 关门"];
-      }
-      if (span[0] > now) return [false, "已休息 · " + when(span[0], now) + " 开门"];
-    }
-    return [false, "已休息"];
-  }
-
   /* ---- Nearest first ---- */
 
   function haversine(lat1, lng1, lat2, lng2) {
@@ -208,7 +150,7 @@
   /* ---- What each station shows, and the filter ---- */
 
   function showState(station) {
-    var state = openState(station.spans, chinaWeekMinute());
+    var state = hours.openState(station.spans, hours.chinaWeekMinute());
     station.open = state[0];
     station.state.className = "sw-state " + (state[0] ? "is-open" : "is-closed");
     station.state.textContent = state[1];

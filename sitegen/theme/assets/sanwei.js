@@ -286,36 +286,17 @@
     showStudied();
   }
 
-  /* ---- Opening hours: "open now" from the station's weekly hours ---- */
-
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-
-  // Stations keep China's time (UTC+8, no daylight saving), whatever the phone is set to.
-  function chinaNow() {
-    var china = new Date(Date.now() + 8 * 3600 * 1000);
-    return { day: (china.getUTCDay() + 6) % 7, minute: china.getUTCHours() * 60 + china.getUTCMinutes() };
-  }
-
-  function openState(days, now) {
-    var day = now.day; // Monday first, as in stations.yaml
-    var minute = now.minute;
-    var spans = days[day] || [];
-    for (var i = 0; i < spans.length; i++) {
-      if (spans[i][0] <= minute && minute < spans[i][1]) {
-        var close = spans[i][1];
-        return close >= 1440 ? "营业中" : "营业中，" + pad(Math.floor(close / 60)) + ":" + pad(close % 60) + " 关门";
-      }
-    }
-    return null;
-  }
+  /* ---- Opening hours: "open now" on a station's page, by assets/hours.js ---- */
 
   function setUpHours() {
+    var hours = window.sanweiHours; // loaded only by the pages that show hours
+    if (!hours) return;
     Array.prototype.forEach.call(document.querySelectorAll(".sw-station[data-hours]"), function (box) {
       var slot = box.querySelector("[data-sanwei-open]");
       if (!slot) return;
-      var state = openState(JSON.parse(box.getAttribute("data-hours")), chinaNow());
-      slot.textContent = state || "现在休息";
-      slot.className = "sw-open " + (state ? "is-open" : "is-closed");
+      var state = hours.openState(hours.weekSpans(JSON.parse(box.getAttribute("data-hours"))), hours.chinaWeekMinute());
+      slot.textContent = state[1];
+      slot.className = "sw-open " + (state[0] ? "is-open" : "is-closed");
       slot.hidden = false;
     });
   }
