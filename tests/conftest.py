@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import queue
@@ -15,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -278,6 +280,27 @@ def chalice_local(chalice_local_url, api_environment, monkeypatch):
     for name, value in api_environment.items():
         monkeypatch.setenv(name, value)
     return chalice_local_url
+
+
+def preflight(base_url: str, path: str, method: str, headers: str) -> http.client.HTTPResponse:
+    """Send a browser's CORS preflight from the site's origin over HTTP; return the read answer."""
+    url = urlsplit(base_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.request(
+            "OPTIONS",
+            path,
+            headers={
+                "Origin": stage_environment()["SITE_ORIGIN"],
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": headers,
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response
+    finally:
+        connection.close()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.bodies import MAX_BODY_BYTES
 from chalicelib.forms import FORMS
 from chalicelib.tickets import TICKET_ALPHABET
-from conftest import free_port, stage_environment
+from conftest import free_port, preflight, stage_environment
 
 JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -402,22 +402,7 @@ def test_concurrent_duplicates_are_stored_once(chalice_local, submissions_table,
 )
 def test_cors_preflight_allows_only_the_site_origin(chalice_local, path, method):
     # Through `chalice local` over HTTP: chalice.test.Client cannot answer a preflight.
-    url = urlsplit(chalice_local)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    try:
-        connection.request(
-            "OPTIONS",
-            path,
-            headers={
-                "Origin": SITE["SITE_ORIGIN"],
-                "Access-Control-Request-Method": method,
-                "Access-Control-Request-Headers": "content-type",
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-    finally:
-        connection.close()
+    response = preflight(chalice_local, path, method, "content-type")
     assert response.status == 200
     assert response.getheader("Access-Control-Allow-Origin") == SITE["SITE_ORIGIN"]
     assert method in response.getheader("Access-Control-Allow-Methods")

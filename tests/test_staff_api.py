@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import copy
-import http.client
 import itertools
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from chalicelib.audit import AuditLog
@@ -27,6 +26,7 @@ from conftest import (
     bearer,
     free_port,
     post_submission,
+    preflight,
     staff_request,
     stage_environment,
 )
@@ -550,22 +550,7 @@ def test_an_unreachable_table_answers_503_not_401(chalice_app, api_environment, 
     ],
 )
 def test_cors_lets_the_site_send_the_token_and_change_records(chalice_local, path, method):
-    url = urlsplit(chalice_local)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    try:
-        connection.request(
-            "OPTIONS",
-            path,
-            headers={
-                "Origin": SITE["SITE_ORIGIN"],
-                "Access-Control-Request-Method": method,
-                "Access-Control-Request-Headers": "authorization,content-type",
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-    finally:
-        connection.close()
+    response = preflight(chalice_local, path, method, "authorization,content-type")
     assert response.status == 200
     assert response.getheader("Access-Control-Allow-Origin") == SITE["SITE_ORIGIN"]
     assert method in response.getheader("Access-Control-Allow-Methods")
