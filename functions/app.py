@@ -2,12 +2,13 @@
 
 import os
 import tempfile
+import time
 import uuid
 from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalicelib import bodies, config, exports, forms, staffinput
-from chalicelib.guard import Missing, StaffGuard, require, station_scope, valid
+from chalicelib.guard import Invalid, Missing, StaffGuard, require, station_scope, valid
 from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
     BAD_BODY_MESSAGE,
@@ -33,6 +34,8 @@ STAFF_CORS = CORSConfig(
 )
 BODY_TYPES = [bodies.JSON_TYPE, bodies.FORM_TYPE]
 JSON_ONLY = [bodies.JSON_TYPE]
+# Of the time a request has left, what an export keeps for uploading its file and answering.
+EXPORT_RESERVE_SECONDS = 4
 staff_only = StaffGuard(app, lambda: config.get_staff().tokens)
 
 
@@ -256,10 +259,18 @@ def staff_export(staff):
     items = side.records.stream(
         wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope)
     )
+    # The Lambda's timeout sits just under API Gateway's 29 seconds: an export that cannot
+    # finish in time stops and says so, rather than being cut off with no answer at all.
+    seconds = app.lambda_context.get_remaining_time_in_millis() / 1000 - EXPORT_RESERVE_SECONDS
     # Lambda may write only under /tmp; the file leaves it as soon as it is in S3.
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, fallback)
-        rows = exports.write_export(path, wanted.form, wanted.format, items)
+        try:
+            rows = exports.write_export(
+                path, wanted.form, wanted.format, exports.before(time.monotonic() + seconds, items)
+            )
+        except exports.OutOfTime as stopped:
+            raise Invalid({"to": exports.out_of_time_message(stopped.rows, seconds)}) from None
         download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[wanted.format])
     detail = {
         "form": wanted.form.name,

@@ -13,7 +13,16 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from chalicelib.exports import FORMULA_TRIGGERS, columns_for, neutralise, write_csv, write_xlsx
+from chalicelib.exports import (
+    CLOCK_EVERY_ROWS,
+    FORMULA_TRIGGERS,
+    OutOfTime,
+    before,
+    columns_for,
+    neutralise,
+    write_csv,
+    write_xlsx,
+)
 from chalicelib.forms import FORMS
 from chalicelib.store import OFFICE_TZ, parse_timestamp
 from conftest import (
@@ -225,6 +234,30 @@ def test_a_bad_export_request_names_every_field(api, admin_token, body, fields):
     response = api.post("/staff/exports", headers=bearer(admin_token.token), body=json.dumps(body).encode())
     assert response.status_code == 400
     assert set(response.json_body["errors"]) == fields
+
+
+def test_an_export_that_cannot_finish_in_time_says_so_by_the_end_date(api, admin_token, registrations, monkeypatch):
+    # All of the request's time kept back: the first look at the clock is already too late.
+    monkeypatch.setattr(sys.modules["app"], "EXPORT_RESERVE_SECONDS", 3600)
+    response = api.post(
+        "/staff/exports",
+        headers=bearer(admin_token.token),
+        body=json.dumps({"form": "registration", "format": "xlsx"}).encode(),
+    )
+    assert response.status_code == 400
+    assert set(response.json_body["errors"]) == {"to"}
+    assert "分几次导出" in response.json_body["errors"]["to"]
+
+
+def test_rows_stop_at_the_deadline_and_say_how_many_were_written():
+    now = [0.0]
+    rows = before(10.0, ({"n": n} for n in range(5 * CLOCK_EVERY_ROWS)), clock=lambda: now[0])
+    for _ in range(2 * CLOCK_EVERY_ROWS):
+        next(rows)
+    now[0] = 11.0
+    with pytest.raises(OutOfTime) as stopped:
+        list(rows)
+    assert stopped.value.rows == 2 * CLOCK_EVERY_ROWS
 
 
 # ---- The writers themselves: formula injection, as a table and as a property ----
