@@ -117,4 +117,5 @@ def on_post_build(config: MkDocsConfig) -> None:
     if sizes:
         log.info("search index: %d bytes, %d before compacting", sizes[1], sizes[0])
     log.info("minified the site's own scripts: %d bytes fewer", minify_own_scripts(site_dir))
-    log.info("precompressed %d files (.gz and .br)", precompress(site_dir))
+    compressed = precompress(site_dir, _build["root"] / ".cache" / "sanwei" / "brotli")
+    log.info("precompressed %d files (.gz and .br)", compressed)
