@@ -95,8 +95,16 @@ def test_staff_resolve_a_request_the_member_sees_the_reply_and_a_csv_downloads(s
 
     phone.click("a[data-tab=export]")
     phone.select_option("[data-staff-export] select[name=form]", "request")
+    # The export is held on its way to the API: meanwhile a second tap cannot start another.
+    held = []
+    phone.route(stack["api"] + "staff/exports", lambda route: held.append(route))  # noqa: PLW0108
     phone.click("[data-staff-export] button[value=csv]")
+    phone.wait_for_function("() => document.querySelector('[data-staff-export] button[value=xlsx]').disabled")
+    while not held:
+        phone.wait_for_timeout(50)
+    held[0].continue_()
     link = phone.wait_for_selector("a[data-staff-download]")
+    assert phone.is_enabled("[data-staff-export] button[value=xlsx]")
     assert link.get_attribute("href").startswith(stack["db"])
     with phone.expect_download() as download_info:
         link.click()

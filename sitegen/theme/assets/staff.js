@@ -526,8 +526,12 @@
     values.format = format;
     Object.keys(values).forEach(function (key) { if (!values[key]) delete values[key]; });
     var result = $("[data-staff-export-result]");
-    say(result, "正在生成文件…", true);
+    // A large export takes many seconds; a second tap must not start it again.
+    var buttons = $all('button[name="format"]', form);
+    buttons.forEach(function (button) { button.disabled = true; });
+    say(result, "正在生成文件，记录多时要十几秒…", true);
     call("POST", "staff/exports", values).then(function (answer) {
+      buttons.forEach(function (button) { button.disabled = false; });
       showErrors(form, answer.data.errors);
       if (!answer.ok) { say(result, problemText(answer), false); return; }
       result.textContent = "";
