@@ -100,7 +100,9 @@ def test_staff_resolve_a_request_the_member_sees_the_reply_and_a_csv_downloads(s
     phone.route(stack["api"] + "staff/exports", lambda route: held.append(route))  # noqa: PLW0108
     phone.click("[data-staff-export] button[value=csv]")
     phone.wait_for_function("() => document.querySelector('[data-staff-export] button[value=xlsx]').disabled")
-    while not held:
+    for _ in range(200):  # at most 10 s
+        if held:
+            break
         phone.wait_for_timeout(50)
     held[0].continue_()
     link = phone.wait_for_selector("a[data-staff-download]")
