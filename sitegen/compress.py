@@ -40,7 +40,8 @@ def precompress(site_dir: Path, cache_dir: Path | None = None) -> int:
     with concurrent.futures.ThreadPoolExecutor() as pool:
         used = set(pool.map(lambda path: _compress_one(path, cache_dir), files))
     if cache_dir is not None:
-        for kept in cache_dir.glob("*.br"):
+        # Copies of files this build no longer has, and halves left by a build that stopped.
+        for kept in cache_dir.iterdir():
             if kept not in used:
                 kept.unlink()
     return len(files)

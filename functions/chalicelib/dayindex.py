@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,11 +57,13 @@ class DayIndex:
     """Queries the by_day index of the table it is handed, several at once on worker threads."""
 
     def __init__(self, table, *, workers: int = 8, page_size: int | None = None) -> None:
-        # A client that leaves items as DynamoDB sends them, made once per index: reads here
-        # may be of a hundred thousand items. Clients are thread-safe. Expressions are passed
-        # as strings, never boto3 condition objects, whose shared builder is not safe to use
-        # from several threads at once.
-        self._client = bulk_client_like(table.meta.client)
+        # Reads here may be of a hundred thousand items: they go through a client that leaves
+        # items as DynamoDB sends them, made on the first read (most staff requests never list
+        # anything) and shared by the worker threads. Expressions are passed as strings, never
+        # boto3 condition objects, whose shared builder is not safe to use from several threads.
+        self._table_client = table.meta.client
+        self._bulk = None
+        self._bulk_lock = threading.Lock()
         self._table_name = table.name
         self._workers = workers
         # None: as many items as DynamoDB puts in one answer (up to 1 MB), the fewest round trips.
@@ -167,9 +170,15 @@ class DayIndex:
         params["ExpressionAttributeValues"] = to_wire(values)
         return params
 
+    def _bulk_client(self):
+        with self._bulk_lock:
+            if self._bulk is None:
+                self._bulk = bulk_client_like(self._table_client)
+            return self._bulk
+
     def _query(self, params: dict) -> tuple[list[dict], dict | None]:
         """Return one page's items as plain values, and the key to go on from (None at the end)."""
-        page = self._client.query(**params)
+        page = self._bulk_client().query(**params)
         # The key stays as DynamoDB sent it: it goes straight back as ExclusiveStartKey.
         return [from_wire(item) for item in page["Items"]], page.get("LastEvaluatedKey")
 
