@@ -67,7 +67,7 @@ def read_lessons(root: Path) -> tuple[list[Lesson], list[Problem]]:
     """Read every lessons/*.md under root; return the readable lessons and every problem found."""
     folder = root / LESSONS_DIR
     if not folder.is_dir():
-        return [], [Problem(LESSONS_DIR, 1, "folder not found: lessons/ holds the lessons as .md files")]
+        return [], [Problem(LESSONS_DIR, 1, "找不到 lessons/ 文件夹：课程要以 .md 文件放在 lessons/ 里")]
     # Editors' tools leave hidden files such as emacs lock files beside the lessons.
     paths = sorted(path for path in folder.glob("*.md") if path.is_file() and not path.name.startswith("."))
     slugs = {path.stem for path in paths}
@@ -89,8 +89,8 @@ def _read_lesson(path: Path, folder: Path) -> tuple[Lesson | None, list[_Referen
     if not (SLUG.fullmatch(path.stem) and len(path.stem) <= MAX_SLUG):
         report.at_line(
             1,
-            f"file name '{path.name}' must be a slug: a-z, 0-9 and single hyphens, "
-            f"at most {MAX_SLUG} characters (e.g. return-code-guide.md)",
+            f"文件名 '{path.name}' 只能用小写英文字母 a-z、数字 0-9 和单个连字符 -，"
+            f"最多 {MAX_SLUG} 个字符（例如 return-code-guide.md）：请改名",
         )
     text = read_text(path, report)
     if text is None:
@@ -98,12 +98,12 @@ def _read_lesson(path: Path, folder: Path) -> tuple[Lesson | None, list[_Referen
     lines = split_lines(text)
     if lines[0].rstrip() != "---":
         report.at_line(
-            1, "missing front matter: start the file with a '---' line, then 'title: ...', then another '---' line"
+            1, "文件开头缺少课程信息（front matter）：第一行写 '---'，接着写 'title: 课程标题'，再写一行 '---'"
         )
         return None, [], report
     close = next((index for index in range(1, len(lines)) if lines[index].rstrip() in ("---", "...")), None)
     if close is None:
-        report.at_line(1, "the front matter is not closed: add a '---' line after its last field")
+        report.at_line(1, "开头的课程信息（front matter）没有结束：在最后一个字段下面加一行 '---'")
         return None, [], report
 
     body_lines = lines[close + 1 :]
@@ -134,20 +134,18 @@ def _front_matter(text: str, report: FileReport) -> dict | None:
     if not parsed:
         return None
     if not isinstance(data, dict):
-        front.at_line(
-            2, f"the front matter must be 'field: value' lines, starting with 'title: ...', not {kind_of(data)}"
-        )
+        front.at_line(2, f"开头的课程信息要写成“字段: 值”的几行，第一行是 'title: 课程标题'，这里是{kind_of(data)}")
         return None
     before = len(report.problems)
-    front.check_keys(data, FIELDS, REQUIRED, "the front matter")
+    front.check_keys(data, FIELDS, REQUIRED, "开头的课程信息")
     meta = {
         "title": _title(data, front),
-        "summary": _optional(data, "summary", front, str, "text", ""),
+        "summary": _optional(data, "summary", front, str, "文字", ""),
         "minutes": _minutes(data, front),
         "date": _date(data, front),
         "tags": _tags(data, front),
-        "order": _optional(data, "order", front, is_integer, "a whole number", None),
-        "draft": _optional(data, "draft", front, bool, "true or false", False),
+        "order": _optional(data, "order", front, is_integer, "整数（例如 3）", None),
+        "draft": _optional(data, "draft", front, bool, "成 true 或 false", False),
     }
     return meta if len(report.problems) == before else None
 
@@ -158,22 +156,22 @@ def _optional(data: dict, key: str, front: FileReport, accepts, expected: str, d
     value = data[key]
     ok = isinstance(value, accepts) if isinstance(accepts, type) else accepts(value)
     if not ok:
-        front.at_value(data, key, f"{key} must be {expected}, not {kind_of(value)}")
+        front.at_value(data, key, f"{key} 要写{expected}，这里是{kind_of(value)}")
         return default
     return value.strip() if isinstance(value, str) else value
 
 
 def _title(data: dict, front: FileReport) -> str:
     if "title" in data and (data["title"] is None or str(data["title"]).strip() == ""):
-        front.at_value(data, "title", "title must not be empty")
+        front.at_value(data, "title", "title 不能是空的：在 'title:' 后面空一格写上课程标题")
         return ""
-    return _optional(data, "title", front, str, "text", "")
+    return _optional(data, "title", front, str, '文字（数字标题请加英文引号，例如 "2026"）', "")
 
 
 def _minutes(data: dict, front: FileReport) -> int | None:
-    minutes = _optional(data, "minutes", front, is_integer, "a whole number of minutes", None)
+    minutes = _optional(data, "minutes", front, is_integer, "整数分钟（不加引号，例如 3）", None)
     if minutes is not None and minutes < 1:
-        front.at_value(data, "minutes", f"minutes must be at least 1, not {minutes}")
+        front.at_value(data, "minutes", f"minutes 至少是 1，这里是 {minutes}")
         return None
     return minutes
 
@@ -188,20 +186,20 @@ def _date(data: dict, front: FileReport) -> datetime.date | None:
         try:
             return datetime.date.fromisoformat(value.strip())
         except ValueError as error:
-            front.at_value(data, "date", f"date '{value}' is not a real date ({error})")
+            front.at_value(data, "date", f"date '{value}' 不是真实存在的日期，请核对年月日（{error}）")
             return None
-    front.at_value(data, "date", f"date must be a day like 2026-10-08, not {kind_of(value)}")
+    front.at_value(data, "date", f"date 要写成 2026-10-08 这样的日期（只写年月日），这里是{kind_of(value)}")
     return None
 
 
 def _tags(data: dict, front: FileReport) -> tuple[str, ...]:
-    tags = _optional(data, "tags", front, list, "a list like [归队码, 入门]", [])
+    tags = _optional(data, "tags", front, list, "列表，例如 [归队码, 入门]", [])
     seen: list[str] = []
     for index, tag in enumerate(tags):
         if not isinstance(tag, str) or not tag.strip():
-            front.at_item(tags, index, f"each tag must be non-empty text, not {kind_of(tag)}")
+            front.at_item(tags, index, f"每个标签要写文字（不能空着），这里是{kind_of(tag)}")
         elif tag.strip() in seen:
-            front.at_item(tags, index, f"tag '{tag}' is listed twice")
+            front.at_item(tags, index, f"标签 '{tag}' 写了两次：删掉一个")
         else:
             seen.append(tag.strip())
     return tuple(seen)
@@ -272,14 +270,16 @@ def _check_reference(
         return
     if reference.image:
         if not (folder / local).is_file():
-            report.at_line(reference.line, f"image '{local}' not found next to the lesson")
+            report.at_line(reference.line, f"找不到图片 '{local}'：请把图片放在 lessons/ 里课程旁边，或核对文件名")
         return
     slug = _lesson_slug(reference, folder)
     if slug is None:
         return
     if slug not in slugs:
         # Compare slugs, not file names: the shared ".md" makes every name look alike.
-        suggestion = did_you_mean(slug, slugs).replace("'?)", ".md'?)")
-        report.at_line(reference.line, f"link to a lesson that does not exist: '{local}'{suggestion}")
+        suggestion = did_you_mean(slug, slugs).replace("'？）", ".md'？）")
+        report.at_line(reference.line, f"链接的课程 '{local}' 不存在{suggestion}：请核对文件名")
     elif slug in drafts:
-        report.at_line(reference.line, f"link to '{local}', a draft that will not be published")
+        report.at_line(
+            reference.line, f"链接的课程 '{local}' 是草稿（draft: true），不会发布：请先删掉这个链接或发布那一课"
+        )

@@ -33,9 +33,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
     content, problems = check_content(root)
     if problems:
-        raise Abort("Content has problems; fix them and build again:\n" + "\n".join(map(str, problems)))
+        raise Abort(f"内容有 {len(problems)} 处问题，请改好后再构建：\n" + "\n".join(map(str, problems)))
     if not config.site_url:
-        raise Abort("site_url is not set: QR codes need the absolute address the site is served at")
+        raise Abort("没有设置网站地址（site_url）：二维码要用网站的完整地址，请用 --site-url 给出")
     extra = config.extra.get("sanwei", {})
     config.extra["sanwei"]["api_url"] = _with_slash(extra["api_url"])
     _build.clear()

@@ -13,6 +13,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from sitegen.yamlerrors import explain_yaml_error
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -35,30 +37,30 @@ class ContentError(Exception):
 
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
-    """Return " (did you mean 'x'?)" for a near miss, else ""."""
+    """Return "（是不是想写 'x'？）" for a near miss, else ""."""
     matches = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    return f"（是不是想写 '{matches[0]}'？）" if matches else ""
 
 
 def kind_of(value: object) -> str:
-    """Name the YAML type of value the way an editor would say it."""
+    """Name the YAML type of value the way an editor would say it, in Chinese."""
     if value is None:
-        return "empty"
+        return "空值"
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        return f"真假值（{str(value).lower()}）"
     if isinstance(value, (int, float)):
-        return f"a number ({value})" if math.isfinite(value) else f"'{value}', which is not a usable number"
+        return f"数字（{value}）" if math.isfinite(value) else f"'{value}'（不是能用的数字）"
     if isinstance(value, str):
-        return f"text ('{value}')"
+        return f"文字（'{value}'）"
     if isinstance(value, datetime):
-        return f"a date and time ({value.isoformat(sep=' ')})"
+        return f"日期加时间（{value.isoformat(sep=' ')}）"
     if isinstance(value, date):
-        return f"a date ({value.isoformat()})"
+        return f"日期（{value.isoformat()}）"
     if isinstance(value, dict):
-        return "a mapping (key: value lines)"
+        return "一组“名称: 值”"
     if isinstance(value, list):
-        return "a list"
-    return "a value of a kind this file does not use"
+        return "列表"
+    return "本文件用不到的一种值"
 
 
 def is_integer(value: object) -> bool:
@@ -71,6 +73,30 @@ def is_number(value: object) -> bool:
     return (is_integer(value) or isinstance(value, float)) and math.isfinite(value)
 
 
+# Full-width punctuation that a Chinese input method types where YAML and ids want ASCII.
+_FULL_WIDTH = {
+    "：": "冒号 :",
+    "，": "逗号 ,",
+    "“": '引号 "',
+    "”": '引号 "',
+    "‘": "引号 '",
+    "’": "引号 '",
+    "\u3000": "空格",
+}
+
+
+def full_width_hint(text: object) -> str:
+    """Return "（其中的中文逗号“，”请改成英文逗号 ,）" when text holds full-width punctuation, else ""."""
+    found = dict.fromkeys(_FULL_WIDTH[char] for char in str(text) if char in _FULL_WIDTH)
+    if not found:
+        return ""
+    return "（其中有中文标点或全角空格，请改成英文的" + "、".join(found) + "）"
+
+
+class ImpossibleDateError(ConstructorError):
+    """A date that looks like one but is not on the calendar (2026-02-30)."""
+
+
 class _Constructor(RoundTripConstructor):
     """ruamel's round-trip constructor, but an impossible date is a located YAML error."""
 
@@ -79,8 +105,8 @@ class _Constructor(RoundTripConstructor):
         try:
             return super().construct_yaml_timestamp(node, values)
         except ValueError as error:
-            raise ConstructorError(
-                None, None, f"'{node.value}' is not a real date ({error})", node.start_mark
+            raise ImpossibleDateError(
+                None, None, f"'{node.value}' 不是真实存在的日期，请核对年月日（{error}）", node.start_mark
             ) from error
 
 
@@ -150,10 +176,11 @@ class FileReport:
         known = list(known)
         for key in mapping:
             if key not in known:
-                self.at_key(mapping, key, f"unknown field '{key}'{did_you_mean(key, known)}")
+                hint = full_width_hint(key) or did_you_mean(key, known) or f"（可以写的字段：{', '.join(known)}）"
+                self.at_key(mapping, key, f"没有 '{key}' 这个字段{hint}")
         for key in required:
             if key not in mapping:
-                self.at_node(mapping, f"{what} is missing the required field '{key}'")
+                self.at_node(mapping, f"{what}缺少必填字段 '{key}'：请补上 '{key}: ...'")
 
     def parse_yaml(self, text: str) -> tuple[bool, object]:
         """Parse YAML text; on a syntax error record it at its line and return (False, None)."""
@@ -161,32 +188,14 @@ class FileReport:
         yaml.Constructor = _Constructor
         try:
             return True, yaml.load(text)
+        except ImpossibleDateError as error:
+            self.at_line(self.first_line + error.problem_mark.line, error.problem)
         except MarkedYAMLError as error:
-            line, message = _yaml_problem(error)
+            line, message = explain_yaml_error(error, text)
             self.at_line(self.first_line + line, message)
         except YAMLError as error:
-            self.at_line(self.first_line, f"invalid YAML: {error}")
+            self.at_line(self.first_line, f"YAML 格式有误（{error}）")
         return False, None
-
-
-def _yaml_problem(error: MarkedYAMLError) -> tuple[int, str]:
-    """The 0-based line and the editor's wording for a YAML syntax error."""
-    problem, context = error.problem or "syntax error", error.context or ""
-    # An unclosed quote or bracket is only noticed lines later; point at where it opens.
-    if error.context_mark is not None and "quoted scalar" in context:
-        return error.context_mark.line, f"invalid YAML: the quote opened here is never closed ({problem})"
-    if error.context_mark is not None and "flow" in context:
-        return error.context_mark.line, f"invalid YAML: the [ or {{ opened here is not closed properly ({problem})"
-    mark = error.problem_mark or error.context_mark
-    if "found duplicate key" in problem:
-        problem = problem.split(" with value")[0]
-    if problem.startswith("but ") and context:
-        problem = f"{context}, {problem}"
-    if "'\\t'" in problem:
-        problem += " (indent with spaces, not tabs)"
-    if "expected <block end>" in problem:
-        problem += " (check this line's indentation)"
-    return (mark.line if mark else 0), f"invalid YAML: {problem}"
 
 
 def read_text(path, report: FileReport) -> str | None:
@@ -197,7 +206,7 @@ def read_text(path, report: FileReport) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        report.at_line(line, f"the file is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8")
+        report.at_line(line, f"文件不是 UTF-8 编码（字节 0x{data[error.start]:02x}）：请在编辑器里“另存为”UTF-8 编码")
         return None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sitegen.geo import COORDINATE_SYSTEMS, to_gcj02, to_wgs84
 from sitegen.hours import HoursError, WeekHours, parse_hours
-from sitegen.problems import FileReport, Problem, did_you_mean, is_number, kind_of, read_text
+from sitegen.problems import FileReport, Problem, did_you_mean, full_width_hint, is_number, kind_of, read_text
 from sitegen.services import HOSTS, SERVICES
 
 STATIONS_FILE = "stations.yaml"
@@ -63,7 +63,7 @@ def read_stations(root: Path) -> tuple[StationsFile | None, list[Problem]]:
     report = FileReport(STATIONS_FILE)
     path = root / STATIONS_FILE
     if not path.is_file():
-        report.at_line(1, "file not found: the site needs a stations.yaml next to lessons/")
+        report.at_line(1, "找不到这个文件：网站需要在 lessons/ 旁边有一个 stations.yaml")
         return None, report.problems
     text = read_text(path, report)
     if text is None:
@@ -72,11 +72,11 @@ def read_stations(root: Path) -> tuple[StationsFile | None, list[Problem]]:
     if not parsed:
         return None, report.problems
     if not isinstance(data, dict):
-        found = "is empty" if data is None else f"holds {kind_of(data)}"
-        report.at_line(1, f"stations.yaml {found}; it must start with 'coordinates:' and 'stations:'")
+        found = "是空的" if data is None else f"里是{kind_of(data)}"
+        report.at_line(1, f"stations.yaml {found}：文件要以 'coordinates: gcj02'（或 wgs84）和 'stations:' 两行开头")
         return None, report.problems
 
-    report.check_keys(data, TOP_FIELDS, TOP_FIELDS, "stations.yaml")
+    report.check_keys(data, TOP_FIELDS, TOP_FIELDS, "stations.yaml ")
     coordinates = _coordinates(data, report)
     stations = _stations(data, report)
     if report.problems:
@@ -89,8 +89,11 @@ def _coordinates(data: dict, report: FileReport) -> str | None:
         return None
     value = data["coordinates"]
     if value not in COORDINATE_SYSTEMS:
-        known = ", ".join(COORDINATE_SYSTEMS)
-        report.at_value(data, "coordinates", f"coordinates must be one of {known}, not {kind_of(value)}")
+        report.at_value(
+            data,
+            "coordinates",
+            f"coordinates 只能写 wgs84（手机定位给的）或 gcj02（高德、腾讯地图上取的点），这里是{kind_of(value)}",
+        )
         return None
     return value
 
@@ -100,16 +103,20 @@ def _stations(data: dict, report: FileReport) -> tuple[Station, ...]:
         return ()
     entries = data["stations"]
     if not isinstance(entries, list):
-        report.at_value(data, "stations", f"stations must be a list of stations, not {kind_of(entries)}")
+        report.at_value(
+            data, "stations", f"stations 下面要列出驿站，每个驿站以 '  - id: ...' 开头，这里是{kind_of(entries)}"
+        )
         return ()
     if not entries:
-        report.at_value(data, "stations", "stations is empty; list at least one station")
+        report.at_value(data, "stations", "stations 是空的：至少列出一个驿站（以 '  - id: ...' 开头）")
         return ()
     stations = []
     first_line_of: dict[str, int] = {}
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            report.at_item(entries, index, f"each station must be a mapping (id:, name:, ...), not {kind_of(entry)}")
+            report.at_item(
+                entries, index, f"每个驿站要写成一组字段（id: ...、name: ... 等，每行一个），这里是{kind_of(entry)}"
+            )
             continue
         before = len(report.problems)
         station = _station(entry, entries, index, report)
@@ -117,7 +124,9 @@ def _stations(data: dict, report: FileReport) -> tuple[Station, ...]:
         if isinstance(station_id, str):
             if station_id in first_line_of:
                 first = first_line_of[station_id]
-                report.at_value(entry, "id", f"duplicate id '{station_id}' (first used on line {first})")
+                report.at_value(
+                    entry, "id", f"id '{station_id}' 重复了（第 {first} 行已经用过）：每个驿站的 id 都要不同"
+                )
             else:
                 first_line_of[station_id] = report.key_line(entry, "id")
         if len(report.problems) == before and station is not None:
@@ -126,7 +135,7 @@ def _stations(data: dict, report: FileReport) -> tuple[Station, ...]:
 
 
 def _station(entry: dict, entries: list, index: int, report: FileReport) -> Station | None:
-    report.check_keys(entry, STATION_FIELDS, STATION_FIELDS, f"station #{index + 1}")
+    report.check_keys(entry, STATION_FIELDS, STATION_FIELDS, f"第 {index + 1} 个驿站")
     values = {key: read(entry, key, report) for key, read in STATION_FIELDS.items() if key in entry}
     if len(values) < len(STATION_FIELDS) or any(value is None for value in values.values()):
         return None
@@ -137,18 +146,18 @@ def _station(entry: dict, entries: list, index: int, report: FileReport) -> Stat
 def _text(entry: dict, key: str, report: FileReport, max_length: int | None = None, check=None) -> str | None:
     value = entry[key]
     if value is None:
-        report.at_value(entry, key, f"{key} must not be empty")
+        report.at_value(entry, key, f"{key} 不能是空的：在 '{key}:' 后面空一格写上内容")
         return None
     if not isinstance(value, str):
-        hint = ' (put it in quotes, e.g. "0557-7021234")' if key == "phone" and isinstance(value, int) else ""
-        report.at_value(entry, key, f"{key} must be text, not {kind_of(value)}{hint}")
+        hint = '：电话号码要加英文引号，例如 "0557-7021234"' if key == "phone" and isinstance(value, int) else ""
+        report.at_value(entry, key, f"{key} 要写文字，这里是{kind_of(value)}{hint}")
         return None
     value = value.strip()
     if not value:
-        report.at_value(entry, key, f"{key} must not be empty")
+        report.at_value(entry, key, f"{key} 不能是空的：在 '{key}:' 后面空一格写上内容")
         return None
     if max_length is not None and len(value) > max_length:
-        report.at_value(entry, key, f"{key} is {len(value)} characters long; keep it to {max_length}")
+        report.at_value(entry, key, f"{key} 有 {len(value)} 个字，太长了：最多 {max_length} 个字")
         return None
     message = check(value) if check else None
     if message:
@@ -160,20 +169,27 @@ def _text(entry: dict, key: str, report: FileReport, max_length: int | None = No
 def _check_id(value: str) -> str | None:
     if SLUG.fullmatch(value):
         return None
-    return f"id '{value}' may only use a-z, 0-9 and single hyphens between them (e.g. hongqi-first-street)"
+    return (
+        f"id '{value}' 只能用小写英文字母 a-z、数字 0-9 和单个连字符 -（例如 hongqi-first-street）"
+        + full_width_hint(value)
+    )
 
 
 def _check_phone(value: str) -> str | None:
     digits = "".join(value.split())
     if LANDLINE.fullmatch(digits) or MOBILE.fullmatch(digits):
         return None
-    return f"phone '{value}' is neither a landline like 0557-7021234 nor an 11-digit mobile number"
+    return (
+        f"电话 '{value}' 既不像固定电话（例如 0557-7021234）也不像 11 位手机号（例如 13912345678）：请核对"
+        + full_width_hint(value)
+    )
 
 
 def _check_host(value: str) -> str | None:
     if value in HOSTS:
         return None
-    return f"unknown host '{value}'{did_you_mean(value, HOSTS) or ' (known: ' + ', '.join(HOSTS) + ')'}"
+    hint = full_width_hint(value) or did_you_mean(value, HOSTS) or "（可以写：" + ", ".join(HOSTS) + "）"
+    return f"host 不能写 '{value}'{hint}"
 
 
 def _phone(entry: dict, key: str, report: FileReport) -> str | None:
@@ -186,24 +202,28 @@ def _location(entry: dict, key: str, report: FileReport) -> tuple[float, float] 
     location = entry[key]
     if not isinstance(location, dict):
         example = "{lat: 33.4772, lng: 117.8912}"
-        report.at_value(entry, key, f"location must be a mapping like {example}, not {kind_of(location)}")
+        report.at_value(entry, key, f"location 要写成 {example} 这样（纬度 lat、经度 lng），这里是{kind_of(location)}")
         return None
-    report.check_keys(location, ("lat", "lng"), ("lat", "lng"), "location")
+    report.check_keys(location, ("lat", "lng"), ("lat", "lng"), "location ")
     lat, lng = _number(location, "lat", report), _number(location, "lng", report)
     if lat is None or lng is None:
         return None
     in_china = CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1]
     if not in_china and CHINA_LAT[0] <= lng <= CHINA_LAT[1] and CHINA_LNG[0] <= lat <= CHINA_LNG[1]:
-        report.at_key(entry, "location", f"lat and lng look swapped (lat {lat}, lng {lng})")
+        report.at_key(
+            entry,
+            "location",
+            f"lat 和 lng 好像写反了（lat {lat}，lng {lng}）：纬度 lat 在前，约 3–54；经度 lng 约 73–135",
+        )
         return None
     limits = (("lat", 90), ("lng", 180))
     out_of_range = [(axis, limit) for axis, limit in limits if not -limit <= location[axis] <= limit]
     for axis, limit in out_of_range:
-        report.at_value(location, axis, f"{axis} {location[axis]} is out of range (-{limit} to {limit})")
+        report.at_value(location, axis, f"{axis} {location[axis]} 超出了范围（-{limit} 到 {limit}）")
     if out_of_range:
         return None
     if not in_china:
-        report.at_key(entry, "location", f"location ({lat}, {lng}) is outside China; the maps here only cover China")
+        report.at_key(entry, "location", f"位置（{lat}, {lng}）在中国境外：这里的地图只覆盖中国，请核对经纬度")
         return None
     if set(location) != {"lat", "lng"}:
         return None
@@ -215,7 +235,7 @@ def _number(location: dict, key: str, report: FileReport) -> float | None:
         return None
     value = location[key]
     if not is_number(value):
-        report.at_value(location, key, f"{key} must be a number of degrees, not {kind_of(value)}")
+        report.at_value(location, key, f"{key} 要写度数（不加引号的数字，例如 33.4772），这里是{kind_of(value)}")
         return None
     return value
 
@@ -225,8 +245,11 @@ def _hours(entry: dict, key: str, report: FileReport) -> WeekHours | None:
     try:
         return parse_hours(value)
     except HoursError as error:
-        for day_key, message in error.errors:
-            if day_key is None:
+        for day_key, index, message in error.errors:
+            day_value = value if day_key is None else value[day_key]
+            if index is not None:
+                report.at_item(day_value, index, message)
+            elif day_key is None:
                 report.at_key(entry, key, message)
             else:
                 report.at_key(value, day_key, message)
@@ -236,23 +259,23 @@ def _hours(entry: dict, key: str, report: FileReport) -> WeekHours | None:
 def _services(entry: dict, key: str, report: FileReport) -> tuple[str, ...] | None:
     services = entry[key]
     if not isinstance(services, list):
-        report.at_value(entry, key, f"services must be a list like [rest, water], not {kind_of(services)}")
+        report.at_value(entry, key, f"services 要写成列表，例如 [rest, water]，这里是{kind_of(services)}")
         return None
     if not services:
-        report.at_value(entry, key, "services is empty; list at least one, e.g. [rest, water]")
+        report.at_value(entry, key, "services 是空的：至少写一项，例如 [rest, water]")
         return None
     ok = True
     seen: set[str] = set()
     for index, service in enumerate(services):
         if not isinstance(service, str):
-            report.at_item(services, index, f"each service must be a name like water, not {kind_of(service)}")
+            report.at_item(services, index, f"每项服务要写它的英文名，例如 water，这里是{kind_of(service)}")
             ok = False
         elif service not in SERVICES:
-            hint = did_you_mean(service, SERVICES) or f" (known: {', '.join(SERVICES)})"
-            report.at_item(services, index, f"unknown service '{service}'{hint}")
+            hint = full_width_hint(service) or did_you_mean(service, SERVICES) or f"（可以写：{', '.join(SERVICES)}）"
+            report.at_item(services, index, f"没有 '{service}' 这项服务{hint}")
             ok = False
         elif service in seen:
-            report.at_item(services, index, f"service '{service}' is listed twice")
+            report.at_item(services, index, f"服务 '{service}' 写了两次：删掉一个")
             ok = False
         else:
             seen.add(service)

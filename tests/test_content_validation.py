@@ -97,94 +97,122 @@ def assert_reported(problems: list[Problem], prefix: str, fragment: str) -> None
 
 STATION_CASES = [
     # (line to replace, replacement, expected "path:line:", message fragment)
-    ("coordinates: gcj02", "coordinates: wgs", "stations.yaml:1:", "coordinates must be one of wgs84, gcj02"),
+    ("coordinates: gcj02", "coordinates: wgs", "stations.yaml:1:", "coordinates 只能写 wgs84（手机定位给的）或 gcj02"),
     (
         "coordinates: gcj02",
         "coordinate: gcj02",
         "stations.yaml:1:",
-        "unknown field 'coordinate' (did you mean 'coordinates'?)",
+        "没有 'coordinate' 这个字段（是不是想写 'coordinates'？）",
     ),
-    ("coordinates: gcj02", "# no system", "stations.yaml:2:", "missing the required field 'coordinates'"),
-    ("  - id: hongqi-first-street", "  - id: Hongqi_First", "stations.yaml:3:", "id 'Hongqi_First' may only use a-z"),
-    ("  - id: hongqi-first-street", "  - id: " + "a" * 65, "stations.yaml:3:", "keep it to 64"),
-    (NAME_LINE, "    name: 123", "stations.yaml:4:", "name must be text, not a number (123)"),
-    (NAME_LINE, "    name: " + "站" * 61, "stations.yaml:4:", "keep it to 60"),
-    (NAME_LINE, "    name: ''", "stations.yaml:4:", "name must not be empty"),
-    (NAME_LINE, "    name:", "stations.yaml:4:", "name must not be empty"),
-    (NAME_LINE, "    nickname: 第一街", "stations.yaml:3:", "missing the required field 'name'"),
+    ("coordinates: gcj02", "# no system", "stations.yaml:2:", "缺少必填字段 'coordinates'：请补上 'coordinates: ...'"),
+    (
+        "  - id: hongqi-first-street",
+        "  - id: Hongqi_First",
+        "stations.yaml:3:",
+        "id 'Hongqi_First' 只能用小写英文字母 a-z",
+    ),
+    ("  - id: hongqi-first-street", "  - id: " + "a" * 65, "stations.yaml:3:", "id 有 65 个字，太长了：最多 64 个字"),
+    (NAME_LINE, "    name: 123", "stations.yaml:4:", "name 要写文字，这里是数字（123）"),
+    (NAME_LINE, "    name: " + "站" * 61, "stations.yaml:4:", "最多 60 个字"),
+    (NAME_LINE, "    name: ''", "stations.yaml:4:", "name 不能是空的：在 'name:' 后面空一格写上内容"),
+    (NAME_LINE, "    name:", "stations.yaml:4:", "name 不能是空的"),
+    (NAME_LINE, "    nickname: 第一街", "stations.yaml:3:", "第 1 个驿站缺少必填字段 'name'"),
     (
         ADDRESS_LINE,
         "    adress: 泗城镇第一街88号",
         "stations.yaml:5:",
-        "unknown field 'adress' (did you mean 'address'?)",
+        "没有 'adress' 这个字段（是不是想写 'address'？）",
     ),
-    ("    town: 泗城镇", "    town: [泗城镇]", "stations.yaml:6:", "town must be text, not a list"),
-    (LOCATION_LINE, "    location: [33.4772, 117.8912]", "stations.yaml:7:", "location must be a mapping"),
+    ("    town: 泗城镇", "    town: [泗城镇]", "stations.yaml:6:", "town 要写文字，这里是列表"),
+    (
+        LOCATION_LINE,
+        "    location: [33.4772, 117.8912]",
+        "stations.yaml:7:",
+        "location 要写成 {lat: 33.4772, lng: 117.8912} 这样",
+    ),
     (
         LOCATION_LINE,
         "    location: {lat: '33.4772', lng: 117.8912}",
         "stations.yaml:7:",
-        "lat must be a number of degrees, not text",
+        "lat 要写度数（不加引号的数字，例如 33.4772），这里是文字",
     ),
-    (LOCATION_LINE, "    location: {lat: 95, lng: 117.8912}", "stations.yaml:7:", "lat 95 is out of range"),
-    (LOCATION_LINE, "    location: {lat: .nan, lng: 117.8912}", "stations.yaml:7:", "not a usable number"),
-    (LOCATION_LINE, "    location: {lat: 48.8566, lng: 2.3522}", "stations.yaml:7:", "outside China"),
-    (LOCATION_LINE, "    location: {lat: 117.8912, lng: 33.4772}", "stations.yaml:7:", "look swapped"),
-    (LOCATION_LINE, "    location: {lat: 33.4772}", "stations.yaml:7:", "location is missing the required field 'lng'"),
+    (LOCATION_LINE, "    location: {lat: 95, lng: 117.8912}", "stations.yaml:7:", "lat 95 超出了范围（-90 到 90）"),
+    (LOCATION_LINE, "    location: {lat: .nan, lng: 117.8912}", "stations.yaml:7:", "'nan'（不是能用的数字）"),
+    (LOCATION_LINE, "    location: {lat: 48.8566, lng: 2.3522}", "stations.yaml:7:", "在中国境外"),
+    (LOCATION_LINE, "    location: {lat: 117.8912, lng: 33.4772}", "stations.yaml:7:", "lat 和 lng 好像写反了"),
+    (LOCATION_LINE, "    location: {lat: 33.4772}", "stations.yaml:7:", "location 缺少必填字段 'lng'"),
     (
         HOURS_LINE,
         '    hours: {mon-fri: "08:30-12:00", sat: "9点到12点", sun: closed}',
         "stations.yaml:8:",
-        "'9点到12点' is not a time range",
+        "'9点到12点' 不是时间段：请写成 \"08:00-20:00\"",
     ),
     (
         HOURS_LINE,
         '    hours: {mon-fri: "08:30-12:00"}',
         "stations.yaml:8:",
-        "don't say when the station is open on sat, sun",
+        "hours 没有写 sat（周六）、sun（周日） 开不开门：请补上，例如休息写 'sat: closed'",
     ),
     (
         HOURS_LINE,
         '    hours: {every_day: "08:30-12:00", sun: closed}',
         "stations.yaml:8:",
-        "sun given twice (also in 'every_day')",
+        "sun（周日） 写了两次（'every_day' 里已经包含）",
     ),
     (
         HOURS_LINE,
         '    hours: {mon-fir: "08:30-12:00", sat-sun: closed}',
         "stations.yaml:8:",
-        "unknown day 'mon-fir' (did you mean 'mon-fri'?)",
+        "没有 'mon-fir' 这种写法（是不是想写 'mon-fri'？）",
     ),
-    (HOURS_LINE, '    hours: {every_day: "12:00-12:00"}', "stations.yaml:8:", "closes when it opens"),
-    (HOURS_LINE, '    hours: {every_day: "08:00-25:00"}', "stations.yaml:8:", "time that does not exist"),
-    (HOURS_LINE, "    hours: 8", "stations.yaml:8:", "not a number (8)"),
+    (HOURS_LINE, '    hours: {every_day: "12:00-12:00"}', "stations.yaml:8:", "开门和关门是同一时间：全天开放请写 24h"),
+    (HOURS_LINE, '    hours: {every_day: "08:00-25:00"}', "stations.yaml:8:", "里有不存在的时间"),
+    (HOURS_LINE, "    hours: 8", "stations.yaml:8:", 'hours 要写成 "08:00-20:00"'),
     (
         HOURS_LINE,
         '    hours:\n      every_day: "08:00-20:00"\n      sat: late',
         "stations.yaml:10:",
-        "'late' is not a time range",
+        "'late' 不是时间段",
     ),
-    (SERVICES_LINE, "    services: [rest, spa]", "stations.yaml:9:", "unknown service 'spa' (known: rest, water,"),
-    (SERVICES_LINE, "    services: [rest, watr]", "stations.yaml:9:", "unknown service 'watr' (did you mean 'water'?)"),
-    (SERVICES_LINE, "    services: [rest, water, rest]", "stations.yaml:9:", "service 'rest' is listed twice"),
-    (SERVICES_LINE, "    services: []", "stations.yaml:9:", "services is empty"),
+    (
+        HOURS_LINE,
+        "    hours:\n      mon-fri:\n        - 08:30-12:00\n        - 2点-5点\n      sat-sun: closed",
+        "stations.yaml:11:",
+        "'2点-5点' 不是时间段",
+    ),
+    (
+        HOURS_LINE,
+        "    hours:\n      - mon-fri: 08:30-17:30\n      - sat-sun: closed",
+        "stations.yaml:10:",
+        "按星期分开写时，每行前面不要加 '- '",
+    ),
+    (SERVICES_LINE, "    services: [rest, spa]", "stations.yaml:9:", "没有 'spa' 这项服务（可以写：rest, water,"),
+    (SERVICES_LINE, "    services: [rest, watr]", "stations.yaml:9:", "没有 'watr' 这项服务（是不是想写 'water'？）"),
+    (SERVICES_LINE, "    services: [rest, water, rest]", "stations.yaml:9:", "服务 'rest' 写了两次"),
+    (SERVICES_LINE, "    services: []", "stations.yaml:9:", "services 是空的：至少写一项"),
     (
         SERVICES_LINE,
         "    services: [rest, 3]",
         "stations.yaml:9:",
-        "each service must be a name like water, not a number",
+        "每项服务要写它的英文名，例如 water，这里是数字",
     ),
-    (SERVICES_LINE, "    services: rest", "stations.yaml:9:", "services must be a list"),
-    (SERVICES_LINE, "    services:\n      - rest\n      - spa", "stations.yaml:11:", "unknown service 'spa'"),
-    (PHONE_LINE, '    phone: "0557-70212"', "stations.yaml:10:", "neither a landline"),
-    (PHONE_LINE, '    phone: "12912345678"', "stations.yaml:10:", "neither a landline"),
-    (PHONE_LINE, "    phone: 13912345678", "stations.yaml:10:", "put it in quotes"),
-    (HOST_LINE, "    host: bnak", "stations.yaml:11:", "unknown host 'bnak' (did you mean 'bank'?)"),
-    (HOST_LINE, "    host: temple", "stations.yaml:11:", "unknown host 'temple' (known: shop, bank,"),
-    (HOST_LINE, "    host: community\n    hostt: bank", "stations.yaml:12:", "unknown field 'hostt'"),
-    (NAME_LINE, "    name: [unclosed", "stations.yaml:4:", "the [ or { opened here is not closed"),
-    ("    town: 泗城镇", "    town: 泗城镇\n\ttown: x", "stations.yaml:7:", "indent with spaces, not tabs"),
-    ("    town: 泗城镇", "    town: 泗城镇\n    town: 泗城", "stations.yaml:7:", 'duplicate key "town"'),
+    (SERVICES_LINE, "    services: rest", "stations.yaml:9:", "services 要写成列表，例如 [rest, water]"),
+    (SERVICES_LINE, "    services:\n      - rest\n      - spa", "stations.yaml:11:", "没有 'spa' 这项服务"),
+    (PHONE_LINE, '    phone: "0557-70212"', "stations.yaml:10:", "既不像固定电话（例如 0557-7021234）"),
+    (PHONE_LINE, '    phone: "12912345678"', "stations.yaml:10:", "也不像 11 位手机号"),
+    (PHONE_LINE, "    phone: 13912345678", "stations.yaml:10:", '电话号码要加英文引号，例如 "0557-7021234"'),
+    (HOST_LINE, "    host: bnak", "stations.yaml:11:", "host 不能写 'bnak'（是不是想写 'bank'？）"),
+    (HOST_LINE, "    host: temple", "stations.yaml:11:", "host 不能写 'temple'（可以写：shop, bank,"),
+    (HOST_LINE, "    host: community\n    hostt: bank", "stations.yaml:12:", "没有 'hostt' 这个字段"),
+    (NAME_LINE, "    name: [unclosed", "stations.yaml:4:", "这一行的方括号 [ 没有配对：请在这一行的值末尾补上 ]"),
+    ("    town: 泗城镇", "    town: 泗城镇\n    town: 泗城", "stations.yaml:7:", "字段 'town' 写了两次"),
+    (SERVICES_LINE, "    services: [rest，water]", "stations.yaml:9:", "没有 'rest，water' 这项服务（其中有中文标点"),
+    (
+        HOST_LINE,
+        "    host: “bank”",
+        "stations.yaml:11:",
+        "host 不能写 '“bank”'（其中有中文标点或全角空格，请改成英文的引号 \"）",
+    ),
 ]
 
 
@@ -194,33 +222,135 @@ def test_station_mistake_is_reported_at_its_line(tmp_path, old, new, where, frag
     assert_reported(problems, where, fragment)
 
 
+# The mistakes a Chinese input method and a plain editor make, each reported at the line
+# where it is (not where the parser gives up) with what to write instead.
+YAML_SYNTAX_CASES = [
+    # (line of GOOD_STATIONS to replace, replacement, expected "path:line:", message fragment)
+    ("stations:", "stations：", "stations.yaml:2:", "中文冒号“：”：请改用英文冒号加一个空格，写成 'stations:'"),
+    ("    town: 泗城镇", "    town：泗城镇", "stations.yaml:6:", "写成 'town: 泗城镇'"),
+    ("    town: 泗城镇", "    town:泗城镇", "stations.yaml:6:", "冒号后面少了一个空格：请写成 'town: 泗城镇'"),
+    (
+        "    town: 泗城镇",
+        "    town:\u3000泗城镇",
+        "stations.yaml:6:",
+        "有全角空格（中文输入法打出的空格）：请换成英文空格，写成 'town: 泗城镇'",
+    ),
+    ("    town: 泗城镇", "  \u3000town: 泗城镇", "stations.yaml:6:", "行首有全角空格"),
+    ("    town: 泗城镇", "\u3000\u3000town: 泗城镇", "stations.yaml:6:", "行首有全角空格"),
+    (
+        "    town: 泗城镇",
+        "\ttown: 泗城镇",
+        "stations.yaml:6:",
+        "用 Tab 键缩进了，YAML 只认空格：请把行首的 Tab 换成空格",
+    ),
+    ("    town: 泗城镇", "    town: 泗城镇\n\ttown: x", "stations.yaml:7:", "用 Tab 键缩进了"),
+    (
+        LOCATION_LINE,
+        "    location: {lat: 33.4772，lng: 117.8912}",
+        "stations.yaml:7:",
+        "中文逗号“，”：请改用英文逗号，写成 'location: {lat: 33.4772, lng: 117.8912}'",
+    ),
+    (
+        PHONE_LINE,
+        '    phone: "0557-7021234”',
+        "stations.yaml:10:",
+        "中文引号 “ ” 或 ‘ ’：请改用英文引号，写成 'phone: \"0557-7021234\"'",
+    ),
+    (
+        PHONE_LINE,
+        '    phone: "0557-7021234',
+        "stations.yaml:10:",
+        "引号没有配对：值开头有引号，结尾也要有同样的英文引号",
+    ),
+    (
+        LOCATION_LINE,
+        "    location: {lat: 33.4772, lng: 117.8912",
+        "stations.yaml:7:",
+        "花括号 { 没有配对：请在这一行的值末尾补上 }",
+    ),
+    (LOCATION_LINE, "    location: {lat: 33.4772, lng: 117.8912}}", "stations.yaml:7:", "多了一个 }：花括号要成对"),
+    (
+        "    town: 泗城镇",
+        "     town: 泗城镇",
+        "stations.yaml:6:",
+        "缩进不对：它前面有 5 个空格，同一层的行前面是 4 个空格；请改成 4 个空格",
+    ),
+    ("    town: 泗城镇", "   town: 泗城镇", "stations.yaml:6:", "它前面有 3 个空格，同一层的行前面是 4 个空格"),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "fragment"), YAML_SYNTAX_CASES, ids=[case[1] for case in YAML_SYNTAX_CASES]
+)
+def test_yaml_typing_mistake_is_reported_where_it_is_with_the_fix(tmp_path, old, new, where, fragment):
+    _, problems = check_content(make_site(tmp_path, stations=replace_line(GOOD_STATIONS, old, new)))
+    assert_reported(problems, where, fragment)
+    assert len(problems) == 1, problems
+
+
+FRONT_MATTER_SYNTAX_CASES = [
+    # (line of GOOD_LESSON to replace, replacement, expected "path:line:", message fragment)
+    (
+        "title: 归队码怎么扫\n",
+        "title：归队码怎么扫\n",
+        "lessons/guide.md:2:",
+        "中文冒号“：”：请改用英文冒号加一个空格，写成 'title: 归队码怎么扫'",
+    ),
+    (
+        "summary: 三步完成登记。\n",
+        "summary:三步完成登记。\n",
+        "lessons/guide.md:3:",
+        "冒号后面少了一个空格：请写成 'summary: 三步完成登记。'",
+    ),
+    (
+        "tags: [归队码, 入门]\n",
+        "tags: [归队码, 入门\n",
+        "lessons/guide.md:5:",
+        "方括号 [ 没有配对：请在这一行的值末尾补上 ]",
+    ),
+    ("tags: [归队码, 入门]\n", "\ttags: [归队码, 入门]\n", "lessons/guide.md:5:", "用 Tab 键缩进了"),
+    ("summary: 三步完成登记。\n", "summary: '三步完成登记。\n", "lessons/guide.md:3:", "引号没有配对"),
+    ("summary: 三步完成登记。\n", "summary: “三步”完成登记: 三步\n", "lessons/guide.md:3:", "中文引号"),
+    (
+        "order: 1\n",
+        " order: 1\n",
+        "lessons/guide.md:6:",
+        "它前面有 1 个空格，同一层的行前面是 0 个空格；请改成 0 个空格",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "fragment"),
+    FRONT_MATTER_SYNTAX_CASES,
+    ids=[case[1] for case in FRONT_MATTER_SYNTAX_CASES],
+)
+def test_front_matter_typing_mistake_is_reported_where_it_is_with_the_fix(tmp_path, old, new, where, fragment):
+    lessons = {"guide.md": replace_line(GOOD_LESSON, old, new), "other.md": OTHER_LESSON}
+    _, problems = check_content(make_site(tmp_path, lessons=lessons))
+    assert_reported(problems, where, fragment)
+    assert len(problems) == 1, problems
+
+
 WHOLE_FILE_CASES = [
     # (stations.yaml content, or None for no file; expected "path:line:"; message fragment)
-    (None, "stations.yaml:1:", "file not found"),
-    ("", "stations.yaml:1:", "stations.yaml is empty; it must start with 'coordinates:'"),
-    ("- id: a\n", "stations.yaml:1:", "stations.yaml holds a list"),
-    ("coordinates: gcj02\nstations: []\n", "stations.yaml:2:", "stations is empty"),
-    ("coordinates: gcj02\nstations: {id: a}\n", "stations.yaml:2:", "stations must be a list"),
-    ("coordinates: gcj02\nstations:\n  - just a name\n", "stations.yaml:3:", "each station must be a mapping"),
-    (
-        "coordinates: gcj02\nstations:\n  - id: a\n",
-        "stations.yaml:3:",
-        "station #1 is missing the required field 'name'",
-    ),
-    (GOOD_STATIONS + "extra: 1\n", "stations.yaml:12:", "unknown field 'extra'"),
+    (None, "stations.yaml:1:", "找不到这个文件"),
+    ("", "stations.yaml:1:", "stations.yaml 是空的：文件要以 'coordinates: gcj02'（或 wgs84）和 'stations:' 两行开头"),
+    ("- id: a\n", "stations.yaml:1:", "stations.yaml 里是列表"),
+    ("coordinates: gcj02\nstations: []\n", "stations.yaml:2:", "stations 是空的：至少列出一个驿站"),
+    ("coordinates: gcj02\nstations: {id: a}\n", "stations.yaml:2:", "stations 下面要列出驿站"),
+    ("coordinates: gcj02\nstations:\n  - just a name\n", "stations.yaml:3:", "每个驿站要写成一组字段"),
+    ("coordinates: gcj02\nstations:\n  - id: a\n", "stations.yaml:3:", "第 1 个驿站缺少必填字段 'name'"),
+    (GOOD_STATIONS + "extra: 1\n", "stations.yaml:12:", "没有 'extra' 这个字段（可以写的字段：coordinates, stations）"),
     (
         GOOD_STATIONS + SECOND_STATION.replace("bank-east", "hongqi-first-street"),
         "stations.yaml:12:",
-        "duplicate id 'hongqi-first-street' (first used on line 3)",
+        "id 'hongqi-first-street' 重复了（第 3 行已经用过）",
     ),
-    (
-        GOOD_STATIONS + "---\nmore: 1\n",
-        "stations.yaml:12:",
-        "expected a single document in the stream, but found another",
-    ),
-    (GOOD_STATIONS + "  extra: 1\n", "stations.yaml:12:", "check this line's indentation"),
-    ("coordinates: gcj02\nstations:\n  - name: 驿站\n".encode("gbk"), "stations.yaml:3:", "not UTF-8"),
-    (b"\xef\xbb\xbfcoordinates: gcj02\n\xff\n", "stations.yaml:2:", "not UTF-8 text (byte 0xff)"),
+    (GOOD_STATIONS + "---\nmore: 1\n", "stations.yaml:12:", "这里又出现了一行 '---'"),
+    (GOOD_STATIONS + "  extra: 1\n", "stations.yaml:12:", "这一行的缩进不对"),
+    ("coordinates: gcj02\nstations:\n  - name: 驿站\n".encode("gbk"), "stations.yaml:3:", "文件不是 UTF-8 编码"),
+    (b"\xef\xbb\xbfcoordinates: gcj02\n\xff\n", "stations.yaml:2:", "文件不是 UTF-8 编码（字节 0xff）：请在编辑器里"),
 ]
 
 
@@ -234,63 +364,77 @@ def test_stations_file_mistake_is_reported(tmp_path, stations, where, fragment):
 
 LESSON_CASES = [
     # (line of GOOD_LESSON to replace, replacement, expected "path:line:", message fragment)
-    ("---\ntitle: 归队码怎么扫\n", "title: 归队码怎么扫\n", "lessons/guide.md:1:", "missing front matter"),
-    ("order: 1\n---\n", "order: 1\n", "lessons/guide.md:1:", "front matter is not closed"),
-    ("date: 2026-10-08\n", "date: 2026-10-08: 10\n", "lessons/guide.md:4:", "invalid YAML"),
     (
-        "summary: 三步完成登记。\n",
-        "summary: '三步完成登记。\n",
-        "lessons/guide.md:3:",
-        "the quote opened here is never closed",
+        "---\ntitle: 归队码怎么扫\n",
+        "title: 归队码怎么扫\n",
+        "lessons/guide.md:1:",
+        "文件开头缺少课程信息（front matter）",
     ),
-    ("title: 归队码怎么扫\n", "", "lessons/guide.md:2:", "missing the required field 'title'"),
-    ("title: 归队码怎么扫\n", "title: ''\n", "lessons/guide.md:2:", "title must not be empty"),
-    ("title: 归队码怎么扫\n", "title:\n", "lessons/guide.md:2:", "title must not be empty"),
-    ("title: 归队码怎么扫\n", "title: 2026\n", "lessons/guide.md:2:", "title must be text, not a number"),
+    ("order: 1\n---\n", "order: 1\n", "lessons/guide.md:1:", "开头的课程信息（front matter）没有结束"),
+    ("date: 2026-10-08\n", "date: 2026-10-08: 10\n", "lessons/guide.md:4:", "这一行的缩进不对，或上一行没有写完"),
+    ("title: 归队码怎么扫\n", "", "lessons/guide.md:2:", "开头的课程信息缺少必填字段 'title'：请补上 'title: ...'"),
+    (
+        "title: 归队码怎么扫\n",
+        "title: ''\n",
+        "lessons/guide.md:2:",
+        "title 不能是空的：在 'title:' 后面空一格写上课程标题",
+    ),
+    ("title: 归队码怎么扫\n", "title:\n", "lessons/guide.md:2:", "title 不能是空的"),
+    (
+        "title: 归队码怎么扫\n",
+        "title: 2026\n",
+        "lessons/guide.md:2:",
+        'title 要写文字（数字标题请加英文引号，例如 "2026"），这里是数字（2026）',
+    ),
     (
         "title: 归队码怎么扫\n",
         "titel: 归队码怎么扫\n",
         "lessons/guide.md:2:",
-        "unknown field 'titel' (did you mean 'title'?)",
+        "没有 'titel' 这个字段（是不是想写 'title'？）",
     ),
-    ("summary: 三步完成登记。\n", "summary: [三步]\n", "lessons/guide.md:3:", "summary must be text, not a list"),
-    ("order: 1\n", "order: 1\nminutes: 0\n", "lessons/guide.md:7:", "minutes must be at least 1"),
-    ("order: 1\n", "order: 1\nminutes: '3'\n", "lessons/guide.md:7:", "minutes must be a whole number"),
-    ("date: 2026-10-08\n", "date: 2026-02-30\n", "lessons/guide.md:4:", "not a real date"),
-    ("date: 2026-10-08\n", "date: '2026-02-30'\n", "lessons/guide.md:4:", "not a real date"),
-    ("date: 2026-10-08\n", "date: 上周\n", "lessons/guide.md:4:", "date must be a day like 2026-10-08"),
-    ("date: 2026-10-08\n", "date: 2026-10-08T08:00:00\n", "lessons/guide.md:4:", "not a date and time"),
-    ("tags: [归队码, 入门]\n", "tags: 入门\n", "lessons/guide.md:5:", "tags must be a list"),
-    ("tags: [归队码, 入门]\n", "tags:\n  - 归队码\n  - 12\n", "lessons/guide.md:7:", "each tag must be non-empty text"),
-    ("tags: [归队码, 入门]\n", "tags: [入门, 入门]\n", "lessons/guide.md:5:", "tag '入门' is listed twice"),
-    ("order: 1\n", "order: first\n", "lessons/guide.md:6:", "order must be a whole number"),
-    ("order: 1\n", "order: 1\ndraft: yes\n", "lessons/guide.md:7:", "draft must be true or false"),
+    ("summary: 三步完成登记。\n", "summary: [三步]\n", "lessons/guide.md:3:", "summary 要写文字，这里是列表"),
+    ("order: 1\n", "order: 1\nminutes: 0\n", "lessons/guide.md:7:", "minutes 至少是 1，这里是 0"),
+    ("order: 1\n", "order: 1\nminutes: '3'\n", "lessons/guide.md:7:", "minutes 要写整数分钟（不加引号，例如 3）"),
+    (
+        "date: 2026-10-08\n",
+        "date: 2026-02-30\n",
+        "lessons/guide.md:4:",
+        "'2026-02-30' 不是真实存在的日期，请核对年月日",
+    ),
+    ("date: 2026-10-08\n", "date: '2026-02-30'\n", "lessons/guide.md:4:", "不是真实存在的日期"),
+    ("date: 2026-10-08\n", "date: 上周\n", "lessons/guide.md:4:", "date 要写成 2026-10-08 这样的日期"),
+    ("date: 2026-10-08\n", "date: 2026-10-08T08:00:00\n", "lessons/guide.md:4:", "（只写年月日），这里是日期加时间"),
+    ("tags: [归队码, 入门]\n", "tags: 入门\n", "lessons/guide.md:5:", "tags 要写列表，例如 [归队码, 入门]"),
+    ("tags: [归队码, 入门]\n", "tags:\n  - 归队码\n  - 12\n", "lessons/guide.md:7:", "每个标签要写文字"),
+    ("tags: [归队码, 入门]\n", "tags: [入门, 入门]\n", "lessons/guide.md:5:", "标签 '入门' 写了两次"),
+    ("order: 1\n", "order: first\n", "lessons/guide.md:6:", "order 要写整数（例如 3）"),
+    ("order: 1\n", "order: 1\ndraft: yes\n", "lessons/guide.md:7:", "draft 要写成 true 或 false，这里是文字（'yes'）"),
     (
         "登记之后见[结对](other.md)。",
         "登记之后见[结对](others.md)。",
         "lessons/guide.md:11:",
-        "link to a lesson that does not exist: 'others.md' (did you mean 'other.md'?)",
+        "链接的课程 'others.md' 不存在（是不是想写 'other.md'？）",
     ),
     (
         "登记之后见[结对](other.md)。",
         "登记之后见[结对](missing.md#part)。",
         "lessons/guide.md:11:",
-        "link to a lesson that does not exist: 'missing.md'",
+        "链接的课程 'missing.md' 不存在",
     ),
     (
         "登记之后见[结对](other.md)。",
         "登记之后见[下一课](upcoming.md)。",
         "lessons/guide.md:11:",
-        "link to 'upcoming.md', a draft",
+        "链接的课程 'upcoming.md' 是草稿",
     ),
-    ("![步骤](steps.svg)", "![步骤](step.svg)", "lessons/guide.md:13:", "image 'step.svg' not found"),
+    ("![步骤](steps.svg)", "![步骤](step.svg)", "lessons/guide.md:13:", "找不到图片 'step.svg'"),
     (
         "![步骤](steps.svg)",
         '<img src="img/steps.png" alt="步骤">',
         "lessons/guide.md:13:",
-        "image 'img/steps.png' not found",
+        "找不到图片 'img/steps.png'",
     ),
-    ("![步骤](steps.svg)", "[![步骤](gone.png)](other.md)", "lessons/guide.md:13:", "image 'gone.png' not found"),
+    ("![步骤](steps.svg)", "[![步骤](gone.png)](other.md)", "lessons/guide.md:13:", "找不到图片 'gone.png'"),
 ]
 
 DRAFT_LESSON = "---\ntitle: 即将开课\ndraft: true\n---\n\n敬请期待。\n"
@@ -306,10 +450,10 @@ def test_lesson_mistake_is_reported_at_its_line(tmp_path, old, new, where, fragm
 @pytest.mark.parametrize(
     ("name", "text", "where", "fragment"),
     [
-        ("Bad_Name.md", "---\ntitle: x\n---\n", "lessons/Bad_Name.md:1:", "must be a slug"),
-        ("latin.md", "---\ntitle: x\n---\n\n第二行\n".encode("gbk"), "lessons/latin.md:5:", "not UTF-8"),
-        ("empty.md", "---\n---\nbody\n", "lessons/empty.md:2:", "must be 'field: value' lines"),
-        ("listed.md", "---\n- title\n---\n", "lessons/listed.md:2:", "must be 'field: value' lines"),
+        ("Bad_Name.md", "---\ntitle: x\n---\n", "lessons/Bad_Name.md:1:", "文件名 'Bad_Name.md' 只能用小写英文字母"),
+        ("latin.md", "---\ntitle: x\n---\n\n第二行\n".encode("gbk"), "lessons/latin.md:5:", "文件不是 UTF-8 编码"),
+        ("empty.md", "---\n---\nbody\n", "lessons/empty.md:2:", "开头的课程信息要写成“字段: 值”的几行"),
+        ("listed.md", "---\n- title\n---\n", "lessons/listed.md:2:", "开头的课程信息要写成“字段: 值”的几行"),
     ],
 )
 def test_lesson_file_mistake_is_reported(tmp_path, name, text, where, fragment):
@@ -322,7 +466,7 @@ def test_lesson_file_mistake_is_reported(tmp_path, name, text, where, fragment):
 def test_missing_lessons_folder_is_reported(tmp_path):
     (tmp_path / "stations.yaml").write_text(GOOD_STATIONS)
     _, problems = check_content(tmp_path)
-    assert [str(p) for p in problems] == ["lessons:1: folder not found: lessons/ holds the lessons as .md files"]
+    assert [str(p) for p in problems] == ["lessons:1: 找不到 lessons/ 文件夹：课程要以 .md 文件放在 lessons/ 里"]
 
 
 GOOD_STATION_VARIANTS = [
@@ -334,6 +478,13 @@ GOOD_STATION_VARIANTS = [
         GOOD_STATIONS, HOURS_LINE, "    hours:\n      mon-fri: 08:30-12:00，14:00-17:30\n      sat-sun: closed"
     ),
     replace_line(GOOD_STATIONS, HOURS_LINE, '    hours: "08:00-20:00"'),
+    replace_line(GOOD_STATIONS, HOURS_LINE, '    hours: {mon-fri: ["08:30-12:00", "14:00-17:30"], sat-sun: closed}'),
+    replace_line(
+        GOOD_STATIONS,
+        HOURS_LINE,
+        "    hours:\n      mon-fri:\n        - 08:30-12:00\n        - 14:00-17:30\n      sat-sun: closed",
+    ),
+    replace_line(GOOD_STATIONS, HOURS_LINE, '    hours: ["08:30-12:00", "14:00-17:30"]'),
     replace_line(GOOD_STATIONS, PHONE_LINE, '    phone: "139 1234 5678"'),
     replace_line(GOOD_STATIONS, PHONE_LINE, '    phone: "05577021234"'),
     replace_line(GOOD_STATIONS, LOCATION_LINE, "    location:\n      lat: 33\n      lng: 118"),
@@ -378,8 +529,8 @@ def test_three_mistakes_in_one_file_are_all_reported(tmp_path):
         ["stations.yaml", "9"],
         ["stations.yaml", "10"],
     ]
-    assert "missing the required field 'town'" in problems[0].message
-    assert "unknown field 'twon' (did you mean 'town'?)" in problems[1].message
+    assert "缺少必填字段 'town'" in problems[0].message
+    assert "没有 'twon' 这个字段（是不是想写 'town'？）" in problems[1].message
 
 
 def test_problems_from_every_file_come_sorted_by_path_then_line(tmp_path):
@@ -405,10 +556,10 @@ def test_load_content_raises_with_every_problem(tmp_path):
     with pytest.raises(ContentError) as raised:
         load_content(make_site(tmp_path, stations=stations, lessons=lessons))
     assert str(raised.value).splitlines() == [
-        "lessons/guide.md:13: image 'gone.svg' not found next to the lesson",
+        "lessons/guide.md:13: 找不到图片 'gone.svg'：请把图片放在 lessons/ 里课程旁边，或核对文件名",
         (
-            "stations.yaml:11: unknown host 'temple' (known: shop, bank, pharmacy, community, office_building, "
-            "company, government, gas_station)"
+            "stations.yaml:11: host 不能写 'temple'（可以写：shop, bank, pharmacy, community, office_building, "
+            "company, government, gas_station）"
         ),
     ]
     assert len(raised.value.problems) == 2
@@ -470,7 +621,7 @@ def test_reading_minutes_are_computed_when_not_given(tmp_path, body, minutes):
 
 
 def test_problem_reads_as_path_line_message():
-    assert str(Problem("stations.yaml", 7, "unknown service 'spa'")) == "stations.yaml:7: unknown service 'spa'"
+    assert str(Problem("stations.yaml", 7, "没有 'spa' 这项服务")) == "stations.yaml:7: 没有 'spa' 这项服务"
 
 
 ICONS = Path(material.__file__).parent / "templates" / ".icons" / "material"
