@@ -6,6 +6,9 @@ python build.py serve                      site, API and DynamoDB on this machin
 python build.py tables --stage prod        create a stage's tables and exports bucket (idempotent)
 python build.py tokens create --stage prod --name 张三 --role admin|station [--stations a,b] [--days 30]
 python build.py tokens list --stage prod   staff tokens: list them, or revoke one (tokens revoke --id ID)
+
+Each command has its own help (`python build.py serve --help`), in Chinese: editors and the
+office's IT person read it.
 """
 
 from __future__ import annotations
@@ -17,25 +20,121 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's layout, with its own headings in Chinese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that speaks Chinese in its headings, help option and errors."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = "命令"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示这段说明，然后退出")
+
+    def error(self, message: str) -> None:
+        # argparse words its own complaints in English; say in Chinese where to look.
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：命令写得不对（{message}）。用 {self.prog} --help 查看写法。\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per job, each with only its own options."""
+    parser = _Parser(
+        prog="build.py",
+        description="三微（Sanwei）的命令行：检查内容、生成网站、在本机运行、建表、管理工作人员令牌。\n"
+        "不写命令时就是 build（生成网站）。每个命令的说明：python3 build.py <命令> --help",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<命令>", parser_class=_Parser)
+
+    build = commands.add_parser("build", help="生成网站（默认命令）", description="检查内容，然后把网站生成到 site/。")
+    build.add_argument(
+        "--site-url", metavar="URL", help="网站上线后的完整地址，二维码里写的就是它，例如 https://example.org/sanwei/"
+    )
+    build.add_argument("--api-url", metavar="URL", help="表单接口的完整地址，例如 https://api.example.org/api/")
+    _add_site_dir(build)
+
+    commands.add_parser(
+        "check",
+        help="检查课程和驿站，列出每个问题",
+        description="检查 lessons/ 和 stations.yaml，每个问题一行：文件:行号: 哪里不对、应该怎么写。"
+        "有问题时退出码为 1。",
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="在本机运行网站、接口和数据库",
+        description="在本机运行全部服务：内嵌的 DynamoDB 兼容数据库（数据只在内存里，停止后清空）、"
+        "表单接口和生成好的网站，并打印工作人员的登录令牌。按 Ctrl-C 停止。",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", metavar="HOST", help="监听的地址（默认 127.0.0.1，只有本机能访问）"
+    )
+    serve.add_argument("--site-port", type=int, default=8000, metavar="PORT", help="网站的端口（默认 8000）")
+    serve.add_argument("--api-port", type=int, default=8001, metavar="PORT", help="表单接口的端口（默认 8001）")
+    serve.add_argument("--db-port", type=int, default=8002, metavar="PORT", help="内嵌数据库的端口（默认 8002）")
+    _add_site_dir(serve)
+
+    tables = commands.add_parser(
+        "tables",
+        help="创建一个环境的数据表和导出文件桶",
+        description="创建一个 Chalice 环境（stage）的数据表和导出文件桶；已有的保持不动，可以重复运行。",
+    )
+    _add_stage(tables)
+
+    tokens = commands.add_parser(
+        "tokens",
+        help="工作人员令牌：新建、列出、吊销",
+        description="管理工作人员的登录令牌：create 新建，list 列出，revoke 吊销。",
+    )
+    actions = tokens.add_subparsers(dest="action", metavar="<操作>", required=True, parser_class=_Parser)
+    create = actions.add_parser(
+        "create", help="新建一个令牌", description="新建一个令牌并只显示这一次：请马上交给本人。"
+    )
+    _add_stage(create)
+    create.add_argument("--name", default="", metavar="NAME", help="令牌持有人的姓名")
+    create.add_argument(
+        "--role", default="", metavar="ROLE", help="角色：admin（管理员，全部权限）或 station（只管自己的驿站）"
+    )
+    create.add_argument("--stations", default="", metavar="IDS", help="station 角色的驿站编号，用英文逗号隔开")
+    create.add_argument("--days", type=int, default=30, metavar="DAYS", help="多少天后过期（1 到 366，默认 30）")
+    _add_stage(actions.add_parser("list", help="列出所有令牌", description="列出这个环境的所有令牌。"))
+    revoke = actions.add_parser("revoke", help="吊销一个令牌", description="立即吊销一个令牌。")
+    _add_stage(revoke)
+    revoke.add_argument("--id", default="", metavar="ID", help="令牌编号，即 tokens list 显示的第一列")
+    return parser
+
+
+def _add_site_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site-dir", type=Path, metavar="DIR", help="网站生成到哪个文件夹（默认 site/）")
+
+
+def _add_stage(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stage", default="dev", metavar="STAGE", help="Chalice 环境名，见 functions/.chalice/config.json（默认 dev）"
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="不连 AWS 时的 DynamoDB（和 S3）地址，例如 build.py serve 的 http://127.0.0.1:8002",
+    )
+
+
+def parse_command_line(argv: list[str]) -> argparse.Namespace:
+    """The command and its options; with no command, `build`."""
+    # `python build.py` and `python build.py --site-url ...` build, as they always have.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["build", *argv]
+    return make_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build and run the Sanwei site.")
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "check", "serve", "tables", "tokens"])
-    parser.add_argument("action", nargs="?", choices=["create", "list", "revoke"], help="tokens: what to do")
-    parser.add_argument("--site-url", help="absolute address the site is served at (QR codes encode it)")
-    parser.add_argument("--api-url", help="absolute address of the forms API")
-    parser.add_argument("--site-dir", type=Path, help="where to build the site (default: site/)")
-    parser.add_argument("--host", default="127.0.0.1", help="serve: address to listen on")
-    parser.add_argument("--site-port", type=int, default=8000, help="serve: port of the site")
-    parser.add_argument("--api-port", type=int, default=8001, help="serve: port of the API")
-    parser.add_argument("--db-port", type=int, default=8002, help="serve: port of the DynamoDB-compatible server")
-    parser.add_argument("--stage", default="dev", help="tables: the Chalice stage whose tables to create")
-    parser.add_argument("--endpoint-url", help="tables, tokens: a DynamoDB (and S3) endpoint other than AWS's")
-    parser.add_argument("--name", default="", help="tokens create: who the token is for")
-    parser.add_argument("--role", default="", help="tokens create: admin (everything) or station (its stations)")
-    parser.add_argument("--stations", default="", help="tokens create: station ids, comma-separated (station role)")
-    parser.add_argument("--days", type=int, default=30, help="tokens create: days until it expires (1-366)")
-    parser.add_argument("--id", default="", help="tokens revoke: the token's id, as `tokens list` shows it")
-    args = parser.parse_args(argv)
+    args = parse_command_line(sys.argv[1:] if argv is None else list(argv))
 
     if args.command == "check":
         from sitegen.content import check_content
@@ -44,9 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+            print(f"共 {len(problems)} 处问题，请按上面的文件和行号改好，再检查一次。", file=sys.stderr)
             return 1
-        print(f"Content OK: {len(content.lessons)} lessons, {len(content.stations)} stations.")
+        print(f"内容没有问题：{len(content.lessons)} 课，{len(content.stations)} 个驿站。")
         return 0
 
     if args.command == "build":
@@ -59,19 +158,18 @@ def main(argv: list[str] | None = None) -> int:
         except Abort as error:
             print(error, file=sys.stderr)
             return 1
-        print(f"Built the site into {site_dir}")
+        print(f"网站已生成到 {site_dir}")
         return 0
 
     if args.command == "tables":
         sys.path.insert(0, str(ROOT / "functions"))
-        from chalicelib.tables import create_stage_tables
+        from chalicelib.tables import create_stage_bucket, create_stage_tables
 
         created = create_stage_tables(args.stage, args.endpoint_url)
-        print(f"Tables of stage {args.stage!r}: {', '.join(created) or 'all there already'} created.")
-        from chalicelib.tables import create_stage_bucket
-
+        made_tables = f"新建了 {', '.join(created)}" if created else "都已存在，没有改动"
+        print(f"环境 {args.stage} 的数据表：{made_tables}。")
         bucket, made = create_stage_bucket(args.stage, args.endpoint_url)
-        print(f"Exports bucket of stage {args.stage!r}: {bucket} {'created' if made else 'there already'}.")
+        print(f"环境 {args.stage} 的导出文件桶 {bucket}：{'已新建' if made else '已存在'}。")
         return 0
 
     if args.command == "tokens":
@@ -108,7 +206,7 @@ def run_tokens(args: argparse.Namespace) -> int:
         errors = check_token_request(args.name, args.role, stations, args.days)
         unknown = sorted(set(stations) - {station.id for station in load_content(ROOT).stations})
         if unknown and "stations" not in errors:
-            errors["stations"] = f"stations.yaml has no station {', '.join(unknown)}"
+            errors["stations"] = f"stations.yaml 里没有这些驿站：{', '.join(unknown)}"
         for field, message in errors.items():
             print(f"--{field}: {message}", file=sys.stderr)
         if errors:
@@ -116,22 +214,20 @@ def run_tokens(args: argparse.Namespace) -> int:
         issued = tokens.create(args.name, args.role, stations, args.days)
         record = issued.record
         print(f"staff token: {issued.token}")
-        print(f"id {record.id} · {record.name} · {ROLE_LABELS[record.role]} {','.join(record.stations)}")
-        print(f"expires {record.expires_at}. Only its hash is stored: hand it over now, it is not shown again.")
+        print(f"编号 {record.id} · {record.name} · {ROLE_LABELS[record.role]} {','.join(record.stations)}")
+        print(f"{record.expires_at} 到期。只保存了它的哈希，以后不会再显示：请现在交给本人。")
         return 0
     if args.action == "revoke":
         revoked = tokens.revoke(args.id.strip()) if args.id.strip() else None
         if revoked is None:
-            print(f"--id: no token {args.id!r} (see `python build.py tokens list`)", file=sys.stderr)
+            print(f"--id: 没有编号为 {args.id!r} 的令牌（用 python3 build.py tokens list 查看）", file=sys.stderr)
             return 2
-        print(f"revoked {revoked.id} ({revoked.name}) at {revoked.revoked_at}")
+        print(f"已吊销 {revoked.id}（{revoked.name}），时间 {revoked.revoked_at}")
         return 0
-    if args.action != "list":
-        print("tokens: say create, list or revoke", file=sys.stderr)
-        return 2
     for record in tokens.list():
-        state = f"revoked {record.revoked_at}" if record.revoked_at else f"expires {record.expires_at}"
-        print(f"{record.id}  {record.name}  {record.role}  {','.join(record.stations) or '-'}  {state}")
+        state = f"已吊销 {record.revoked_at}" if record.revoked_at else f"{record.expires_at} 到期"
+        stations = ",".join(record.stations) or "-"
+        print(f"{record.id}  {record.name}  {ROLE_LABELS.get(record.role, record.role)}  {stations}  {state}")
     return 0
 
 

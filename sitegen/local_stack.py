@@ -190,12 +190,12 @@ def run_local_stack(host: str, site_port: int, api_port: int, db_port: int, site
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stack.start()
-        print(f"site:     {stack.site_url}")
-        print(f"API:      {stack.api_url}")
-        print(f"DynamoDB: {stack.db_url}  (in memory: data is gone when this stops; S3 for exports too)")
-        print(f"staff:    {stack.staff_url}  (sign in with the token below; it works for a day)")
+        print(f"网站：      {stack.site_url}")
+        print(f"表单接口：  {stack.api_url}")
+        print(f"数据库：    {stack.db_url}（数据只在内存里，停止后清空；导出文件也存在这里）")
+        print(f"工作人员：  {stack.staff_url}（用下面这行令牌登录，一天内有效）")
         print(f"staff token: {stack.staff_token}")
-        print("Press Ctrl-C to stop.", flush=True)
+        print("按 Ctrl-C 停止。", flush=True)
         stopped.wait()
     except KeyboardInterrupt:
         pass

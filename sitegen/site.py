@@ -11,7 +11,7 @@ from mkdocs.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _show_mkdocs_warnings() -> None:
+def _set_up_logging() -> None:
     # mkdocs's own command line sets this up; a build started from Python has to.
     logger = logging.getLogger("mkdocs")
     if not logger.handlers:
@@ -19,6 +19,11 @@ def _show_mkdocs_warnings() -> None:
         handler.setFormatter(logging.Formatter("%(levelname)-7s - %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
+    # The search plugin's Chinese word splitter logs loading its dictionary, in English, at
+    # DEBUG on a handler of its own that it sets up when imported: nothing anyone needs to read.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 def build_site(
@@ -28,7 +33,7 @@ def build_site(
     site_dir: Path | None = None,
 ) -> Path:
     """Check the content and build the site into site_dir (mkdocs's `site/` by default)."""
-    _show_mkdocs_warnings()
+    _set_up_logging()
     overrides = {}
     if site_url:
         overrides["site_url"] = site_url

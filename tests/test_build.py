@@ -140,7 +140,7 @@ def test_check_command_passes_on_the_sample():
         [sys.executable, "build.py", "check"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert "Content OK" in result.stdout
+    assert result.stdout.startswith("内容没有问题：")
 
 
 def test_build_refuses_broken_content_and_says_where(tmp_path):
@@ -152,7 +152,7 @@ def test_build_refuses_broken_content_and_says_where(tmp_path):
             [sys.executable, "build.py", command], cwd=root, capture_output=True, text=True, check=False
         )
         assert result.returncode == 1
-        assert f"stations.yaml:{line}: " in result.stderr
+        assert f"stations.yaml:{line}: 没有 'spa' 这项服务" in result.stderr
     assert not (root / "site").exists()
 
 

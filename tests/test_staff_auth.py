@@ -285,7 +285,7 @@ def test_the_tokens_command_creates_lists_and_revokes(dynamodb_endpoint, aws_tes
     assert tokens("revoke", "--id", record.id).returncode == 0
     with pytest.raises(NotAuthenticated):
         TokenStore(table).authenticate(token)
-    assert "revoked" in next(line for line in tokens("list").stdout.splitlines() if record.id in line)
+    assert "已吊销" in next(line for line in tokens("list").stdout.splitlines() if record.id in line)
 
     refused = tokens("create", "--name", "", "--role", "station", "--stations", "no-such-station", "--days", "0")
     assert refused.returncode == 2
