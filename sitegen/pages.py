@@ -11,11 +11,13 @@ from pathlib import Path
 
 import jinja2
 import material
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from sitegen import geo
 from sitegen.content import Content
 from sitegen.formdefs import FORMS, HONEYPOT_FIELD, messages
+from sitegen.hours import page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
 from sitegen.stations import Station
@@ -63,6 +65,14 @@ def qr_codes(content: Content, settings: SiteSettings) -> list[QrCode]:
     codes += [return_qr(settings, s.id) for s in content.stations]
     codes += [return_qr(settings, c.tag) for c in settings.campaigns]
     return codes
+
+
+def hours_rule_script() -> Markup:
+    """The opening-hours rule's constants (hours.page_rule()) as the page's hours.js reads them."""
+    compact = htmlsafe_json_dumps(
+        page_rule(), dumps=lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    )
+    return Markup('<script type="application/json" data-sanwei-hours-rule>') + compact + Markup("</script>")
 
 
 def relative_url(target: str, page_url: str) -> str:
@@ -118,6 +128,7 @@ def _environment() -> jinja2.Environment:
         FORMS=FORMS,
         FORM_PAGES=FORM_PAGES,
         HONEYPOT_FIELD=HONEYPOT_FIELD,
+        hours_rule_script=hours_rule_script,
         icon=lambda name: Markup(icon_svg(name)),
         icon_symbol=lambda name, symbol_id: Markup(icon_symbol(name, symbol_id)),
     )

@@ -24,7 +24,8 @@
 
   var list = document.querySelector("[data-finder-list]");
   var finder = document.querySelector("[data-finder]");
-  if (!list || !finder) return;
+  // Without the hours rule (hours.js found none in the page) the plain list stays as it is.
+  if (!list || !finder || !hours) return;
   var statusLine = finder.querySelector("[data-finder-status]");
   var countLine = finder.querySelector("[data-finder-count]");
   var openNowBox = finder.querySelector("[data-finder-open-now]");
