@@ -19,21 +19,30 @@ _FULL_WIDTH_COLON_KEY = re.compile(r"^(\s*(?:-\s+)?)([^\s:#'\"\[\]{}][^:：]*?)\
 _NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):(?![\s:/])(.+)$")
 _DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)"')
 _QUOTES = {"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'}
+# A key and the separator after it, to find where a value starts.
+_KEY = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"\[\]{}][^:]*:(?=\s|$)")
+# A quote opened after [ { or a comma in a flow list or mapping.
+_QUOTE_AFTER_BRACKET = re.compile(r"[\[{,:]\s*[“‘「]")
+# A full-width space where YAML needs a space: after a key's colon or a list dash.
+_MISPLACED_FULL_WIDTH_SPACE = re.compile(r"((?:^\s*-|:))\u3000+")
 _BRACKETS = (("[", "]", "方括号"), ("{", "}", "花括号"))
 
 
 def explain_yaml_error(error: MarkedYAMLError, text: str) -> tuple[int, str]:
     """The 0-based line where the mistake is, and what is wrong there and how to write it, in Chinese."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    problem, context = error.problem or "", error.context or ""
     marks = [mark.line for mark in (error.context_mark, error.problem_mark) if mark is not None]
     last = max(marks, default=0)
     first = max(0, min(marks, default=0) - 1)
+    if error.context_mark is not None and ("quoted scalar" in context or "flow" in context):
+        # Everything after an unclosed quote or bracket is swallowed: only its own line counts.
+        first = last = error.context_mark.line
     # The nearest typing mistake at or above the line the parser stopped on.
     for number in range(min(last, len(lines) - 1), first - 1, -1):
         message = _typing_mistake(lines[number])
         if message:
             return number, message
-    problem, context = error.problem or "", error.context or ""
     if "duplicate key" in problem:
         key = _DUPLICATE_KEY.search(problem)
         name = key.group(1) if key else ""
@@ -60,12 +69,16 @@ def _typing_mistake(line: str) -> str | None:
     indent = line[: len(line) - len(line.lstrip())]
     if "\t" in indent:
         return "这一行用 Tab 键缩进了，YAML 只认空格：请把行首的 Tab 换成空格，与上面同一层的字段对齐"
-    if "\u3000" in line.lstrip(" "):
-        if line.lstrip(" ").startswith("\u3000"):
-            return "这一行行首有全角空格（中文输入法打出的空格）：请换成英文空格，与上面同一层的字段对齐"
-        fixed = line.replace("\u3000", " ")
+    if line.lstrip(" ").startswith("\u3000"):
+        return "这一行行首有全角空格（中文输入法打出的空格）：请换成英文空格，与上面同一层的字段对齐"
+    # Inside a value a full-width space or quote is text; where YAML expects a separator or
+    # a quote, it is a slip.
+    if _MISPLACED_FULL_WIDTH_SPACE.search(line):
+        fixed = _MISPLACED_FULL_WIDTH_SPACE.sub(lambda match: match.group(1) + " ", line)
         return f"这一行有全角空格（中文输入法打出的空格）：请换成英文空格，写成 '{fixed.strip()}'"
-    if any(quote in line for quote in _QUOTES):
+    value = _KEY.sub("", line, count=1).strip()
+    quoting = value[:1] in _QUOTES or _QUOTE_AFTER_BRACKET.search(value)
+    if quoting or (any(quote in value for quote in _QUOTES) and (value.count('"') + value.count("'")) % 2):
         fixed = "".join(_QUOTES.get(char, char) for char in line)
         return f"这一行用了中文引号 “ ” 或 ‘ ’：请改用英文引号，写成 '{fixed.strip()}'"
     colon = _FULL_WIDTH_COLON_KEY.match(line)

@@ -276,6 +276,14 @@ YAML_SYNTAX_CASES = [
         "缩进不对：它前面有 5 个空格，同一层的行前面是 4 个空格；请改成 4 个空格",
     ),
     ("    town: 泗城镇", "   town: 泗城镇", "stations.yaml:6:", "它前面有 3 个空格，同一层的行前面是 4 个空格"),
+    # Full-width quotes and spaces inside a value are text: the slip is elsewhere.
+    (
+        ADDRESS_LINE,
+        "    address: 泗城镇“第一街”\u300088号\n    town:泗城镇",
+        "stations.yaml:6:",
+        "请写成 'town: 泗城镇'",
+    ),
+    (PHONE_LINE, '    phone: "0557-7021234\n    host: “bank”', "stations.yaml:10:", "引号没有配对"),
 ]
 
 
@@ -486,6 +494,7 @@ GOOD_STATION_VARIANTS = [
     ),
     replace_line(GOOD_STATIONS, HOURS_LINE, '    hours: ["08:30-12:00", "14:00-17:30"]'),
     replace_line(GOOD_STATIONS, PHONE_LINE, '    phone: "139 1234 5678"'),
+    replace_line(GOOD_STATIONS, ADDRESS_LINE, "    address: 泗城镇“第一街”\u300088号：东侧"),
     replace_line(GOOD_STATIONS, PHONE_LINE, '    phone: "05577021234"'),
     replace_line(GOOD_STATIONS, LOCATION_LINE, "    location:\n      lat: 33\n      lng: 118"),
     "\ufeff" + GOOD_STATIONS.replace("\n", "\r\n"),
