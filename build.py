@@ -175,11 +175,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "tokens":
         return run_tokens(args)
 
+    from mkdocs.exceptions import Abort
+
     from sitegen.local_stack import run_local_stack
 
-    return run_local_stack(
-        host=args.host, site_port=args.site_port, api_port=args.api_port, db_port=args.db_port, site_dir=args.site_dir
-    )
+    try:
+        return run_local_stack(
+            host=args.host,
+            site_port=args.site_port,
+            api_port=args.api_port,
+            db_port=args.db_port,
+            site_dir=args.site_dir,
+        )
+    except Abort as error:
+        # Broken content: the problems, as `check` lists them, not a traceback.
+        print(error, file=sys.stderr)
+        return 1
 
 
 def run_tokens(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from sitegen.content import load_content
 from sitegen.site import ROOT, build_site
+from tests.conftest import free_port
 
 SITE_URL = "https://example.org/sanwei/"
 API_URL = "https://api.example.org/v1/"
@@ -147,12 +148,14 @@ def test_build_refuses_broken_content_and_says_where(tmp_path):
     text = (ROOT / "stations.yaml").read_text(encoding="utf-8").replace("services: [rest", "services: [spa, rest", 1)
     root = copy_project(tmp_path, stations_yaml=text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "spa" in row)
-    for command in ("check", "build"):
+    ports = [f"--{name}-port={free_port()}" for name in ("site", "api", "db")]
+    for command in (["check"], ["build"], ["serve", *ports]):
         result = subprocess.run(
-            [sys.executable, "build.py", command], cwd=root, capture_output=True, text=True, check=False
+            [sys.executable, "build.py", *command], cwd=root, capture_output=True, text=True, check=False
         )
         assert result.returncode == 1
         assert f"stations.yaml:{line}: 没有 'spa' 这项服务" in result.stderr
+        assert "Traceback" not in result.stderr
     assert not (root / "site").exists()
 
 
