@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from sitegen.problems import FileReport, Problem, did_you_mean, is_integer, kind_of, read_text, split_lines
+from sitegen.problems import (
+    FileReport,
+    Problem,
+    did_you_mean,
+    is_integer,
+    is_number,
+    kind_of,
+    read_text,
+    split_lines,
+)
 
 LESSONS_DIR = "lessons"
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -165,7 +174,12 @@ def _title(data: dict, front: FileReport) -> str:
     if "title" in data and (data["title"] is None or str(data["title"]).strip() == ""):
         front.at_value(data, "title", "title 不能是空的：在 'title:' 后面空一格写上课程标题")
         return ""
-    return _optional(data, "title", front, str, '文字（数字标题请加英文引号，例如 "2026"）', "")
+    if is_number(data.get("title")):
+        # YAML reads a title such as 2026 as a number.
+        title = data["title"]
+        front.at_value(data, "title", f'title 要写文字，这里是{kind_of(title)}：数字标题请加英文引号，例如 "{title}"')
+        return ""
+    return _optional(data, "title", front, str, "文字", "")
 
 
 def _minutes(data: dict, front: FileReport) -> int | None:
