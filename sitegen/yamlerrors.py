@@ -92,6 +92,11 @@ def _typing_mistake(line: str) -> str | None:
     if missing:
         fixed = f"{missing.group(1)}{missing.group(2)}: {missing.group(3)}"
         return f"冒号后面少了一个空格：请写成 '{fixed.strip()}'"
+    key = _KEY.match(line)
+    if key and ": " in value and value[:1] not in "\"'[{|>":
+        # `summary: 注意: 雨天慢行` reads as a second key inside the value.
+        fixed = f'{key.group().strip()} "{value}"'
+        return f"值里有“冒号加空格”，YAML 会把它当成又一个字段：请给整个值加上英文引号，写成 '{fixed}'"
     return None
 
 

@@ -379,7 +379,12 @@ LESSON_CASES = [
         "文件开头缺少课程信息（front matter）",
     ),
     ("order: 1\n---\n", "order: 1\n", "lessons/guide.md:1:", "开头的课程信息（front matter）没有结束"),
-    ("date: 2026-10-08\n", "date: 2026-10-08: 10\n", "lessons/guide.md:4:", "这一行的缩进不对，或上一行没有写完"),
+    (
+        "summary: 三步完成登记。\n",
+        "summary: 注意: 三步完成登记\n",
+        "lessons/guide.md:3:",
+        "值里有“冒号加空格”，YAML 会把它当成又一个字段：请给整个值加上英文引号，写成 'summary: \"注意: 三步完成登记\"'",
+    ),
     ("title: 归队码怎么扫\n", "", "lessons/guide.md:2:", "开头的课程信息缺少必填字段 'title'：请补上 'title: ...'"),
     (
         "title: 归队码怎么扫\n",
