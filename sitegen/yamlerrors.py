@@ -49,6 +49,8 @@ def explain_yaml_error(error: MarkedYAMLError, text: str) -> tuple[int, str]:
         return last, f"字段 '{name}' 写了两次，同一层里每个字段只能写一次：删掉多余的那一行（duplicate key）"
     if "expected a single document" in context:
         return last, "这里又出现了一行 '---'：这个文件只能有一段内容，请删掉这一行和它后面多余的内容"
+    if "could not find expected ':'" in problem and error.context_mark is not None:
+        return error.context_mark.line, _missing_colon_message(lines[error.context_mark.line])
     if "quoted scalar" in context and error.context_mark is not None:
         return (
             error.context_mark.line,
@@ -58,6 +60,10 @@ def explain_yaml_error(error: MarkedYAMLError, text: str) -> tuple[int, str]:
         number = error.context_mark.line if "flow" in context and error.context_mark is not None else last
         return number, _bracket_message(lines[number] if number < len(lines) else "")
     if "mapping values are not allowed" in problem or "expected <block end>" in problem:
+        previous = next((n for n in range(min(last, len(lines)) - 1, -1, -1) if lines[n].strip()), None)
+        # `title 归队码` above a field: a line with no colon at all is the mistake, not this one.
+        if previous is not None and _lacks_colon(lines[previous]):
+            return previous, _missing_colon_message(lines[previous])
         return last, _indentation_message(lines, last)
     return last, f"YAML 格式有误，请检查这一行（{context + ', ' if context else ''}{problem or 'syntax error'}）"
 
@@ -76,7 +82,7 @@ def _typing_mistake(line: str) -> str | None:
     if _MISPLACED_FULL_WIDTH_SPACE.search(line):
         fixed = _MISPLACED_FULL_WIDTH_SPACE.sub(lambda match: match.group(1) + " ", line)
         return f"这一行有全角空格（中文输入法打出的空格）：请换成英文空格，写成 '{fixed.strip()}'"
-    value = _KEY.sub("", line, count=1).strip()
+    value = _KEY.sub("", line, count=1).strip().removeprefix("- ").strip()
     quoting = value[:1] in _QUOTES or _QUOTE_AFTER_BRACKET.search(value)
     if quoting or (any(quote in value for quote in _QUOTES) and (value.count('"') + value.count("'")) % 2):
         fixed = "".join(_QUOTES.get(char, char) for char in line)
@@ -98,6 +104,19 @@ def _typing_mistake(line: str) -> str | None:
         fixed = f'{key.group().strip()} "{value}"'
         return f"值里有“冒号加空格”，YAML 会把它当成又一个字段：请给整个值加上英文引号，写成 '{fixed}'"
     return None
+
+
+def _lacks_colon(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped.startswith(("#", "- ", "---")) and stripped != "-" and ":" not in stripped
+
+
+def _missing_colon_message(line: str) -> str:
+    words = line.strip().split(None, 1)
+    prefix = line[: len(line) - len(line.lstrip())]
+    if len(words) == 2 and re.fullmatch(r"-?[A-Za-z_][\w-]*", words[0]):
+        return f"这一行的字段名后面少了英文冒号“:”：请写成 '{(prefix + words[0] + ': ' + words[1]).strip()}'"
+    return "这一行少了英文冒号“:”：每个字段写成 '名称: 值'（冒号后面空一格）"
 
 
 def _bracket_message(line: str) -> str:

@@ -276,6 +276,7 @@ YAML_SYNTAX_CASES = [
         "缩进不对：它前面有 5 个空格，同一层的行前面是 4 个空格；请改成 4 个空格",
     ),
     ("    town: 泗城镇", "   town: 泗城镇", "stations.yaml:6:", "它前面有 3 个空格，同一层的行前面是 4 个空格"),
+    ("    town: 泗城镇", "    town 泗城镇", "stations.yaml:6:", "字段名后面少了英文冒号“:”：请写成 'town: 泗城镇'"),
     # Full-width quotes and spaces inside a value are text: the slip is elsewhere.
     (
         ADDRESS_LINE,
@@ -315,6 +316,12 @@ FRONT_MATTER_SYNTAX_CASES = [
         "tags: [归队码, 入门\n",
         "lessons/guide.md:5:",
         "方括号 [ 没有配对：请在这一行的值末尾补上 ]",
+    ),
+    (
+        "title: 归队码怎么扫\n",
+        "title 归队码怎么扫\n",
+        "lessons/guide.md:2:",
+        "少了英文冒号“:”：请写成 'title: 归队码怎么扫'",
     ),
     ("tags: [归队码, 入门]\n", "\ttags: [归队码, 入门]\n", "lessons/guide.md:5:", "用 Tab 键缩进了"),
     ("summary: 三步完成登记。\n", "summary: '三步完成登记。\n", "lessons/guide.md:3:", "引号没有配对"),
