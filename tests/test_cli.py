@@ -138,3 +138,15 @@ def test_serve_prints_its_addresses_in_chinese_and_no_word_splitter_lines(stack)
     assert [line.split("：")[0].strip() for line in shown[:4]] == ["网站", "表单接口", "数据库", "工作人员"]
     assert stack["site"] in shown[0] and stack["api"] in shown[1] and stack["db"] in shown[2]
     assert shown[-1] == "按 Ctrl-C 停止。"
+
+
+def test_check_reports_a_full_width_colon_at_its_own_line_in_chinese(tmp_path):
+    text = (ROOT / "stations.yaml").read_text(encoding="utf-8")
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if row.startswith("stations:"))
+    root = copy_project(tmp_path, stations_yaml=text.replace("stations:", "stations：", 1))
+    result = run_build_py("check", cwd=root)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"stations.yaml:{line}: 字段名后面用了中文冒号“：”：请改用英文冒号加一个空格，写成 'stations:'",
+        "共 1 处问题，请按上面的文件和行号改好，再检查一次。",
+    ]
