@@ -255,8 +255,9 @@ def staff_export(staff):
     wanted = valid(staffinput.parse_export(_body(), _today()))
     station, scope = station_scope(staff, wanted.form, wanted.station)
     side = config.get_staff()
+    station_names = config.get_content_ids().stations
     filename, fallback = exports.export_filenames(
-        wanted.form, wanted.day_from, wanted.day_to, wanted.station, wanted.status, wanted.format
+        wanted.form, wanted.day_from, wanted.day_to, wanted.station, wanted.status, wanted.format, station_names
     )
     items = side.records.stream(
         wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope)
@@ -269,7 +270,7 @@ def staff_export(staff):
         path = os.path.join(folder, fallback)
         try:
             rows = exports.write_export(
-                path, wanted.form, wanted.format, exports.before(time.monotonic() + seconds, items)
+                path, wanted.form, wanted.format, exports.before(time.monotonic() + seconds, items), station_names
             )
         except exports.OutOfTime as stopped:
             raise Invalid({"to": exports.out_of_time_message(stopped.rows, seconds)}) from None
