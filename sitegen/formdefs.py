@@ -1,5 +1,5 @@
-"""What the build shares with the forms API: the form definitions, so page and server never
-disagree, and the file of content ids the API checks references against."""
+"""What the build shares with the forms API: the form definitions and the ticket's shape, so
+page and server never disagree, and the file of content ids the API checks references against."""
 
 import sys
 from pathlib import Path
@@ -12,5 +12,15 @@ if str(FUNCTIONS_DIR) not in sys.path:
 
 from chalicelib.contentids import CONTENT_IDS_FILE, ContentIds, write_content_ids  # noqa: E402
 from chalicelib.forms import FORMS, HONEYPOT_FIELD, FormDef, messages  # noqa: E402
+from chalicelib.tickets import TICKET_PATTERN  # noqa: E402
 
-__all__ = ["CONTENT_IDS_FILE", "FORMS", "HONEYPOT_FIELD", "ContentIds", "FormDef", "messages", "write_content_ids"]
+__all__ = [
+    "CONTENT_IDS_FILE",
+    "FORMS",
+    "HONEYPOT_FIELD",
+    "TICKET_PATTERN",
+    "ContentIds",
+    "FormDef",
+    "messages",
+    "write_content_ids",
+]
