@@ -77,3 +77,19 @@ def test_a_request_from_a_stations_page_carries_its_station(stack, phone):
     assert phone.input_value("#request-station") == station.id
     ticket = send_request(phone)
     assert stored_request(stack, ticket)["data"]["station"] == station.id
+
+
+def test_a_study_mark_from_a_phone_whose_registration_is_gone_is_counted_without_it(stack, phone):
+    lesson = load_content(ROOT).lessons[0]
+    phone.goto(stack["site"])
+    # A registration the phone remembers, since erased (or never stored): the server refuses it.
+    phone.evaluate("localStorage.setItem('sanwei.member.v1', JSON.stringify(crypto.randomUUID()))")
+    phone.goto(f"{stack['site']}lessons/{lesson.slug}/")
+    sent = []
+    phone.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/study") else None)
+    phone.click(f"[data-sanwei-study='{lesson.slug}']")
+    phone.wait_for_function("document.querySelector('[data-sanwei-result]').textContent.includes('已记下')")
+    assert ["member" in body for body in sent] == [True, False]
+    assert phone.evaluate("localStorage.getItem('sanwei.member.v1')") is None
+    item = stack_table(stack).get_item(Key={"pk": f"sub#{sent[-1]['id']}"}, ConsistentRead=True)["Item"]
+    assert item["data"] == {"lesson": lesson.slug}

@@ -250,6 +250,12 @@
       var answer = outcome.answer;
       if (answer && answer.ok) {
         say(result, doneText, true);
+      } else if (answer && answer.final && item.body.member && (answer.data.errors || {}).member) {
+        // The registration this phone remembered was erased: count the lesson without it.
+        try { localStorage.removeItem(MEMBER_KEY); } catch (e) { /* storage disabled: nothing kept */ }
+        var body = Object.assign({}, item.body, { id: uuid() });
+        delete body.member;
+        sendEvent(button, Object.assign({}, item, { body: body }), doneText);
       } else if (answer && answer.final) {
         button.disabled = false;
         say(result, answer.data.message || "没有成功，请稍后再试", false);
