@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+import uuid
 from urllib.parse import quote
 
 import pytest
@@ -93,3 +97,21 @@ def test_a_study_mark_from_a_phone_whose_registration_is_gone_is_counted_without
     assert phone.evaluate("localStorage.getItem('sanwei.member.v1')") is None
     item = stack_table(stack).get_item(Key={"pk": f"sub#{sent[-1]['id']}"}, ConsistentRead=True)["Item"]
     assert item["data"] == {"lesson": lesson.slug}
+
+
+def test_serve_hands_its_api_the_sites_stations_and_lessons(stack):
+    content = load_content(ROOT)
+
+    def post(path: str, body: dict) -> int:
+        data = json.dumps({**body, "id": str(uuid.uuid4())}).encode()
+        request = urllib.request.Request(stack["api"] + path, data, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert post("checkins", {"station": content.stations[-1].id}) == 201
+    assert post("study", {"lesson": content.lessons[-1].slug}) == 201
+    assert post("checkins", {"station": "station-01"}) == 400
+    assert post("study", {"lesson": content.drafts[0]}) == 400
