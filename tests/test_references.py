@@ -75,6 +75,7 @@ def test_a_study_mark_names_a_registration_not_another_submission(api, submissio
     member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
     assert post(api, "/study", {"lesson": "lesson-01", "member": other}).status_code == 400
     assert post(api, "/study", {"lesson": "lesson-01", "member": member}).status_code == 201
+    assert post(api, "/study", {"lesson": "lesson-01", "member": member.upper()}).status_code == 201
 
 
 def test_a_study_mark_of_an_erased_member_is_refused(api, admin_token):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from chalicelib.contentids import ContentIds
-from chalicelib.forms import FormDef, field_messages
+from chalicelib.forms import FormDef, field_messages, parse_submission_id
 
 
 def unknown_references(
@@ -15,7 +15,8 @@ def unknown_references(
     exists = {
         "station": lambda value: value in content.stations,
         "lesson": lambda value: value in content.lessons,
-        "member": is_registered,
+        # Registrations are stored under the id's canonical (lowercase) form.
+        "member": lambda value: is_registered(parse_submission_id(value, required=True)[0]),
     }
     errors: dict[str, str] = {}
     for field in form.fields:
