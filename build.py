@@ -151,10 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from mkdocs.exceptions import Abort
 
+        from sitegen.apicontent import CONTENT_IDS_FILE
         from sitegen.site import build_site
 
         try:
-            site_dir = build_site(ROOT, site_url=args.site_url, api_url=args.api_url, site_dir=args.site_dir)
+            site_dir = build_site(
+                ROOT,
+                site_url=args.site_url,
+                api_url=args.api_url,
+                site_dir=args.site_dir,
+                content_ids_file=CONTENT_IDS_FILE,
+            )
         except Abort as error:
             print(error, file=sys.stderr)
             return 1

@@ -156,7 +156,7 @@ def format_alone(file_format: str, dump: Path) -> dict:
         items = [json.loads(line) for line in copy]
     with tempfile.TemporaryDirectory() as folder:
         began = time.perf_counter()
-        rows = write_export(os.path.join(folder, f"alone.{file_format}"), FORM, file_format, items)
+        rows = write_export(os.path.join(folder, f"alone.{file_format}"), FORM, file_format, items, {})
         return {"mode": f"alone-{file_format}", "rows": rows, "seconds": time.perf_counter() - began}
 
 
@@ -169,10 +169,10 @@ def child(mode: str, endpoint: str, table_name: str, bucket: str, day_from: date
     rows = Timed(records.stream(FORM, day_from, day_to))
     figures: dict = {"mode": mode, "start_rss_mb": round(rss_mb(), 1)}
     with tempfile.TemporaryDirectory() as folder:
-        filename, fallback = export_filenames(FORM, day_from, day_to, None, None, mode)
+        filename, fallback = export_filenames(FORM, day_from, day_to, None, None, mode, {})
         path = os.path.join(folder, fallback)
         began, cpu_began = time.perf_counter(), time.process_time()
-        figures["rows"] = write_export(path, FORM, mode, rows)
+        figures["rows"] = write_export(path, FORM, mode, rows, {})
         figures["seconds"] = time.perf_counter() - began
         # Every thread of this process: parsing the emulator's answers, formatting, writing.
         # The emulator runs in a process of its own, so none of its work is in here.

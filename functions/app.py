@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
-from chalicelib import bodies, config, exports, forms, staffinput
+from chalicelib import bodies, config, exports, forms, references, staffinput
 from chalicelib.guard import Invalid, Missing, StaffGuard, require, station_scope, valid
 from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
@@ -104,10 +104,12 @@ def _accept(form: forms.FormDef, form_post: bool):
     submission_id, id_error = forms.parse_submission_id(data.get(forms.ID_FIELD), required=not form_post)
     if id_error:
         errors[forms.ID_FIELD] = id_error
-    if errors:
-        return responder.invalid(form, errors)
     try:
-        result = config.get_store().save(form, submission_id or str(uuid.uuid4()), clean)
+        store = config.get_store()
+        errors.update(references.unknown_references(form, clean, config.get_content_ids(), store.is_registered))
+        if errors:
+            return responder.invalid(form, errors)
+        result = store.save(form, submission_id or str(uuid.uuid4()), clean)
     except Conflict:
         return responder.problem(409, CONFLICT_MESSAGE)
     except StoreUnavailable:
@@ -253,8 +255,9 @@ def staff_export(staff):
     wanted = valid(staffinput.parse_export(_body(), _today()))
     station, scope = station_scope(staff, wanted.form, wanted.station)
     side = config.get_staff()
+    station_names = config.get_content_ids().stations
     filename, fallback = exports.export_filenames(
-        wanted.form, wanted.day_from, wanted.day_to, wanted.station, wanted.status, wanted.format
+        wanted.form, wanted.day_from, wanted.day_to, wanted.station, wanted.status, wanted.format, station_names
     )
     items = side.records.stream(
         wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope)
@@ -267,7 +270,7 @@ def staff_export(staff):
         path = os.path.join(folder, fallback)
         try:
             rows = exports.write_export(
-                path, wanted.form, wanted.format, exports.before(time.monotonic() + seconds, items)
+                path, wanted.form, wanted.format, exports.before(time.monotonic() + seconds, items), station_names
             )
         except exports.OutOfTime as stopped:
             raise Invalid({"to": exports.out_of_time_message(stopped.rows, seconds)}) from None

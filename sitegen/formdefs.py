@@ -1,4 +1,5 @@
-"""The form definitions, shared with the forms API so page and server never disagree."""
+"""What the build shares with the forms API: the form definitions and the ticket's shape, so
+page and server never disagree, and the file of content ids the API checks references against."""
 
 import sys
 from pathlib import Path
@@ -9,6 +10,17 @@ FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
+from chalicelib.contentids import CONTENT_IDS_FILE, ContentIds, write_content_ids  # noqa: E402
 from chalicelib.forms import FORMS, HONEYPOT_FIELD, FormDef, messages  # noqa: E402
+from chalicelib.tickets import TICKET_PATTERN  # noqa: E402
 
-__all__ = ["FORMS", "HONEYPOT_FIELD", "FormDef", "messages"]
+__all__ = [
+    "CONTENT_IDS_FILE",
+    "FORMS",
+    "HONEYPOT_FIELD",
+    "TICKET_PATTERN",
+    "ContentIds",
+    "FormDef",
+    "messages",
+    "write_content_ids",
+]

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen.apicontent import CONTENT_IDS_FILE
 from sitegen.site import ROOT, build_site
 
 FUNCTIONS_DIR = ROOT / "functions"
@@ -103,7 +104,13 @@ class LocalStack:
         create_stage_tables(LOCAL_STAGE, self.db_url)
         self._prepare_staff_side()
         self._start_api()
-        site_dir = build_site(ROOT, site_url=self.site_url, api_url=self.api_url, site_dir=self.site_dir)
+        site_dir = build_site(
+            ROOT,
+            site_url=self.site_url,
+            api_url=self.api_url,
+            site_dir=self.site_dir,
+            content_ids_file=CONTENT_IDS_FILE,
+        )
         self._start_site(site_dir)
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ from mkdocs.exceptions import Abort
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from sitegen.apicontent import hand_over_content_ids
 from sitegen.compress import precompress
 from sitegen.content import Content, check_content
 from sitegen.images import add_image_sizes
@@ -38,6 +39,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise Abort("没有设置网站地址（site_url）：二维码要用网站的完整地址，请用 --site-url 给出")
     extra = config.extra.get("sanwei", {})
     config.extra["sanwei"]["api_url"] = _with_slash(extra["api_url"])
+    if extra.get("content_ids_file"):
+        # The API refuses stations and lessons this build does not have.
+        hand_over_content_ids(content, Path(extra["content_ids_file"]))
     _build.clear()
     _build.update(
         root=root,

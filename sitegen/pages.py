@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from sitegen import geo
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, messages
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, messages
 from sitegen.hours import page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
@@ -213,8 +213,8 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
         "lessons/index.md": _render("lessons_index.md.j2", "lessons/", content=content),
         "stations/index.md": render_stations_index(content),
         "station-list.md": render_plain_station_list(content),
-        "status.md": _render("status.md.j2", "status/", settings=settings),
-        "thanks.md": _render("thanks.md.j2", "thanks/"),
+        "status.md": _render("status.md.j2", "status/", settings=settings, ticket_pattern=TICKET_PATTERN),
+        "thanks.md": _render("thanks.md.j2", "thanks/", ticket_pattern=TICKET_PATTERN),
         "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),
         # The staff console: reached at staff/, kept out of the menu and the search index.
         "staff.md": render_staff_page(content, settings),

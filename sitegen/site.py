@@ -31,8 +31,10 @@ def build_site(
     site_url: str | None = None,
     api_url: str | None = None,
     site_dir: Path | None = None,
+    content_ids_file: Path | None = None,
 ) -> Path:
-    """Check the content and build the site into site_dir (mkdocs's `site/` by default)."""
+    """Check the content and build the site into site_dir (mkdocs's `site/` by default);
+    with content_ids_file, also write there the content's ids for the API."""
     _set_up_logging()
     overrides = {}
     if site_url:
@@ -42,5 +44,7 @@ def build_site(
     config = load_config(str(root / "mkdocs.yml"), **overrides)
     if api_url:
         config.extra["sanwei"]["api_url"] = api_url
+    if content_ids_file:
+        config.extra["sanwei"]["content_ids_file"] = str(content_ids_file)
     build(config)
     return Path(config.site_dir)

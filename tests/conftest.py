@@ -24,6 +24,7 @@ from botocore.config import Config
 from chalice.cli.factory import CLIFactory
 from chalice.local import create_local_server
 from chalice.test import Client
+from chalicelib.contentids import CONTENT_IDS_VARIABLE, ContentIds, write_content_ids
 from chalicelib.downloads import create_bucket
 from chalicelib.store import SubmissionStore
 from chalicelib.tables import create_tables
@@ -209,11 +210,27 @@ def exports_bucket(s3_client):
     return name
 
 
+# The content the API tests hand the app, as the build hands it the site's own.
+TEST_CONTENT_IDS = ContentIds(
+    {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
+    frozenset({"lesson-01", "lesson-02", "heat-safety-summer", "using-stations"}),
+)
+
+
+@pytest.fixture(scope="session")
+def content_ids_file(tmp_path_factory) -> Path:
+    """The file of TEST_CONTENT_IDS, which the API tests' app reads."""
+    path = tmp_path_factory.mktemp("content") / "content-ids.json"
+    write_content_ids(TEST_CONTENT_IDS, path)
+    return path
+
+
 @pytest.fixture
-def api_environment(tables, dynamodb_endpoint, exports_bucket):
+def api_environment(tables, dynamodb_endpoint, exports_bucket, content_ids_file):
     """The test stage's environment, pointed at this test's tables on the moto server."""
     return {
         **stage_environment(),
+        CONTENT_IDS_VARIABLE: str(content_ids_file),
         "SUBMISSIONS_TABLE": tables["submissions"],
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
         "S3_ENDPOINT_URL": dynamodb_endpoint,

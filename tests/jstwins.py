@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 from collections.abc import Callable, Iterator, Sequence
 
 from playwright.sync_api import Page
@@ -25,7 +26,9 @@ def page_running(browser, assets: Sequence[str], head: str = "", timezone_id: st
         # A fixed clock from the start, so each case can set the moment it is about.
         page.clock.set_fixed_time(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
         scripts = "".join(f"<script>{(ASSETS / name).read_text(encoding='utf-8')}</script>" for name in assets)
-        page.set_content(f"<!doctype html><html><head>{head}</head><body>{scripts}</body></html>")
+        page.set_content(
+            f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>{head}</head><body>{scripts}</body></html>"
+        )
         yield page
     finally:
         context.close()
@@ -46,3 +49,21 @@ def evaluate_cases(
             page.clock.set_fixed_time(moment(case))
         answers.append(page.evaluate(function, argument(case)))
     return answers
+
+
+def run_in_chromium(browser, scripts: list[str], function: str, cases: list) -> list:
+    """Load the assets named in `scripts` into a blank page; return function(case) for each case.
+
+    Cases and answers cross as JSON text with ASCII escapes, so lone surrogates arrive as
+    they are: Playwright's own transport would refuse or replace them.
+    """
+    with page_running(browser, scripts) as page:
+        answers = page.evaluate(
+            """([run, cases]) => {
+                const escape = (text) => text.replace(/[\\u007f-\\uffff]/g,
+                    (c) => "\\\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+                return escape(JSON.stringify(JSON.parse(cases).map(eval(run))));
+            }""",
+            [function, json.dumps(cases, ensure_ascii=True)],
+        )
+        return json.loads(answers)

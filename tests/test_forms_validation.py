@@ -91,7 +91,6 @@ def test_valid_example_is_accepted_and_cleaned(form_name):
         ("registration", {"consent": "no"}, "consent", "请阅读并同意个人信息说明"),
         ("registration", {"consent": 1}, "consent", "请阅读并同意个人信息说明"),
         ("registration", {"age": "30"}, "age", forms.UNKNOWN_FIELD_MESSAGE),
-        ("request", {"station": None}, "station", "缺少驿站编号，请重新打开页面"),
         ("request", {"station": "Station 1"}, "station", "驿站编号不正确，请重新打开页面"),
         ("request", {"category": None}, "category", "请选择诉求类别"),
         ("request", {"message": "太短"}, "message", "留言至少5字"),
@@ -159,6 +158,7 @@ def test_every_error_is_reported_at_once():
     [
         ("registration", ["source"]),
         ("request", ["contact", "consent"]),
+        ("request", ["station"]),
         ("study", ["member"]),
     ],
 )
@@ -199,13 +199,16 @@ def test_submission_id_must_be_a_uuid(value, required, expected):
     "data, tripped",
     [
         ({"homepage": ""}, False),
-        ({}, True),
+        ({}, False),
+        ({"homepage": None}, False),
+        ({"homepage": []}, False),
+        ({"homepage": " "}, False),
         ({"homepage": "http://spam.example"}, True),
-        ({"homepage": None}, True),
-        ({"homepage": []}, True),
+        ({"homepage": ["x"]}, True),
+        ({"homepage": 0}, True),
     ],
 )
-def test_honeypot_is_tripped_unless_present_and_empty(data, tripped):
+def test_honeypot_is_tripped_only_when_filled(data, tripped):
     assert forms.is_honeypot_tripped(data) is tripped
 
 

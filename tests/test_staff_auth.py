@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from chalicelib.contentids import CONTENT_IDS_VARIABLE
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tables import create_tables
 from chalicelib.tokens import NotAuthenticated, TokenStore, hash_secret
@@ -147,7 +148,7 @@ def test_every_staff_route_is_in_the_table_and_guarded(chalice_app):
 
 
 @pytest.fixture(scope="module")
-def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, tmp_path_factory):
+def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, tmp_path_factory):
     """One table and its records for every refused call: refused calls change nothing (asserted)."""
     name = f"test-{uuid.uuid4().hex[:12]}-submissions"
     create_tables(dynamodb_client, {"submissions": name})
@@ -157,6 +158,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, tmp_
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
         "S3_ENDPOINT_URL": dynamodb_endpoint,
         "EXPORTS_BUCKET": exports_bucket,
+        CONTENT_IDS_VARIABLE: str(content_ids_file),
     }
     table = boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(name)
     with chalice_client(chalice_app, environment, tmp_path_factory.mktemp("shared")) as api:

@@ -115,5 +115,6 @@ def test_staff_resolve_a_request_the_member_sees_the_reply_and_a_csv_downloads(s
     data = download.path().read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("提交编号,提交时间,驿站编号,诉求类别,留言")
+    assert text.splitlines()[0].startswith("提交编号,提交时间,驿站,驿站编号,诉求类别,留言")
     assert ticket in text and reply in text
+    assert f",泗州红旗驿站·泗州第一街,{STATION}," in text

@@ -29,6 +29,7 @@ from conftest import (
     FUNCTIONS_DIR,
     STAFF_MOBILE,
     STAFF_REGISTRATION,
+    TEST_CONTENT_IDS,
     bearer,
     post_submission,
     staff_request,
@@ -90,7 +91,7 @@ def registrations(api, admin_token):
 
 def expected_rows(items, form_name):
     """What each row must hold: the columns' values, as the CSV writes them."""
-    columns = columns_for(FORMS[form_name])
+    columns = columns_for(FORMS[form_name], TEST_CONTENT_IDS.stations)
     rows = []
     for item in items:
         row = []
@@ -153,7 +154,7 @@ def test_an_xlsx_export_has_a_frozen_header_real_dates_and_no_formulas(
     assert sheet.column_dimensions["A"].width > 30
     values = list(sheet.iter_rows(values_only=True))
     header = list(values[0])
-    assert header == [column.header for column in columns_for(FORMS["registration"])]
+    assert header == [column.header for column in columns_for(FORMS["registration"], {})]
     items = stored(submissions_table, "registration")
     assert len(values) == 1 + len(items)
     for item, row in zip(items, values[1:], strict=True):
@@ -262,7 +263,7 @@ def test_rows_stop_at_the_deadline_and_say_how_many_were_written():
 
 # ---- The writers themselves: formula injection, as a table and as a property ----
 
-ONE_COLUMN = (columns_for(FORMS["checkin"])[2],)  # 驿站编号: a plain text column
+ONE_COLUMN = (columns_for(FORMS["checkin"], {})[3],)  # 驿站编号: a plain text column
 
 
 def csv_cells(tmp_path, values: list[str]) -> list[str]:
@@ -353,3 +354,29 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_exports_name_stations_as_the_console_does(api, admin_token, file_format):
+    post_submission(api, "/forms/request", staff_request("station-01"))
+    post_submission(api, "/forms/request", {key: value for key, value in staff_request("").items() if key != "station"})
+    post_submission(api, "/checkins", {"station": "station-02"})
+    for form, expected in (
+        ("request", {("测试一号驿站", "station-01"), ("", "")}),
+        ("checkin", {("测试二号驿站", "station-02")}),
+    ):
+        answer = export(api, admin_token.token, form=form, format=file_format, station="")
+        _, data = download(answer["url"])
+        if file_format == "csv":
+            header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+            header, *rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+        assert header.index("驿站") + 1 == header.index("驿站编号")
+        assert {(row[header.index("驿站")], row[header.index("驿站编号")]) for row in rows} == expected
+
+
+def test_an_export_of_one_station_is_named_after_it(api, admin_token):
+    post_submission(api, "/forms/request", staff_request("station-01"))
+    answer = export(api, admin_token.token, form="request", format="csv", station="station-01")
+    assert "测试一号驿站" in answer["filename"] and "station-01" not in answer["filename"]

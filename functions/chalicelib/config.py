@@ -6,11 +6,13 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
 from chalicelib.audit import AuditLog
+from chalicelib.contentids import ContentIds, content_ids_path, read_content_ids
 from chalicelib.dayindex import DayIndex
 from chalicelib.downloads import Downloads
 from chalicelib.people import People
@@ -92,6 +94,11 @@ def read_exports_bucket() -> str:
         raise RuntimeError("EXPORTS_BUCKET is not set: name the exports bucket in the stage's config") from None
 
 
+def get_content_ids() -> ContentIds:
+    """Return the ids of the content the site was built from, read once per file."""
+    return _read_content_ids(content_ids_path())
+
+
 def get_store() -> SubmissionStore:
     """Return the store for the current settings, built once and then reused."""
     settings = read_settings()
@@ -114,6 +121,11 @@ def get_downloads() -> Downloads:
     endpoint_url = os.environ.get("S3_ENDPOINT_URL") or None
     with _store_lock:
         return _build_downloads(bucket, read_region(), endpoint_url)
+
+
+@lru_cache(maxsize=4)
+def _read_content_ids(path: Path) -> ContentIds:
+    return read_content_ids(path)
 
 
 @lru_cache(maxsize=4)

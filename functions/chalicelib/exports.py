@@ -77,6 +77,14 @@ def _data(name: str) -> Callable[[Mapping], object]:
     return lambda item: item.get("data", {}).get(name)
 
 
+def _station_columns(field, station_names: Mapping[str, str]) -> list[Column]:
+    # Staff read stations by name, as the console shows them; the id stays beside it for
+    # sorting and filtering. A station since removed from the content keeps its id as its name.
+    get = _data(field.name)
+    name = Column("驿站", "text", 24, lambda item: station_names.get(get(item), get(item)))
+    return [name, _field_column(field)]
+
+
 def _field_column(field) -> Column:
     get = _data(field.name)
     if field.kind == "choice":
@@ -117,14 +125,19 @@ _REGISTRATION_COLUMNS = (
 )
 
 
-def columns_for(form: FormDef) -> tuple[Column, ...]:
-    """Return the export columns of a form: id and time, its fields, then what staff added."""
+def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column, ...]:
+    """Return the export columns of a form: id and time, its fields (a station by name and
+    id), then what staff added."""
     columns = [
         Column("提交编号", "text", 37, lambda item: item["id"]),
         Column("提交时间", "datetime", 20, lambda item: office_time(item["created_at"])),
     ]
-    # A stored submission always had consent: a column of "yes" says nothing.
-    columns += [_field_column(field) for field in form.fields if field.kind != "consent"]
+    for field in form.fields:
+        if field.name == "station":
+            columns += _station_columns(field, station_names)
+        # A stored submission always had consent: a column of "yes" says nothing.
+        elif field.kind != "consent":
+            columns.append(_field_column(field))
     if form.issues_ticket:
         columns += _REQUEST_COLUMNS
     if form.name == "registration":
@@ -210,13 +223,19 @@ def _xlsx_writer(sheet, kind: str, cell_format):
 
 
 def export_filenames(
-    form: FormDef, day_from: date, day_to: date, station: str | None, status: str | None, file_format: str
+    form: FormDef,
+    day_from: date,
+    day_to: date,
+    station: str | None,
+    status: str | None,
+    file_format: str,
+    station_names: Mapping[str, str],
 ) -> tuple[str, str]:
     """Return (the file's Chinese name, an ASCII name for old browsers and the S3 key)."""
     chinese = [form.title_zh, day_from.isoformat(), day_to.isoformat()]
     plain = [form.name, day_from.isoformat(), day_to.isoformat()]
     if station:
-        chinese.append(station)
+        chinese.append(station_names.get(station, station))
         plain.append(station)
     if status:
         chinese.append(STATUS_LABELS[status])
@@ -224,9 +243,11 @@ def export_filenames(
     return "_".join(chinese) + f".{file_format}", "_".join(plain) + f".{file_format}"
 
 
-def write_export(path: str, form: FormDef, file_format: str, items: Iterable[Mapping]) -> int:
+def write_export(
+    path: str, form: FormDef, file_format: str, items: Iterable[Mapping], station_names: Mapping[str, str]
+) -> int:
     """Write a form's records to `path` as CSV or XLSX; return the number of rows."""
-    columns = columns_for(form)
+    columns = columns_for(form, station_names)
     if file_format == "xlsx":
         return write_xlsx(path, columns, items, form.title_zh)
     return write_csv(path, columns, items)

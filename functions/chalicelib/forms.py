@@ -22,6 +22,24 @@ CONSENT_VALUES = ("on", "true", "1", "yes")
 DEFAULT_MAX_LENGTH = 100
 # Control characters a member may type in a multi-line box; every other one is refused.
 TEXTAREA_CONTROLS = "\n\t"
+# What JavaScript's String.prototype.trim removes: the page and the server trim the same.
+TRIMMED = "\t\n\v\f\r \xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+# Code points no name or message may hold, as inclusive ranges: control characters; lone
+# surrogates (JSON carries them, no store saves them); every bidirectional control, which
+# makes a name look on screen other than it is stored; and the noncharacters.
+REFUSED_CHARACTERS: tuple[tuple[int, int], ...] = (
+    (0x0000, 0x001F),
+    (0x007F, 0x009F),
+    (0x061C, 0x061C),
+    (0x200E, 0x200F),
+    (0x202A, 0x202E),
+    (0x2066, 0x2069),
+    (0xD800, 0xDFFF),
+    (0xFDD0, 0xFDEF),
+    # The last two code points of every plane (U+FFFE, U+FFFF, U+1FFFE … U+10FFFF).
+    *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)),
+)
+_REFUSED_RE = re.compile("[" + "".join(f"\\U{start:08x}-\\U{end:08x}" for start, end in REFUSED_CHARACTERS) + "]")
 
 # Patterns are valid in Python and in JavaScript, including an HTML pattern attribute
 # (compiled with the "v" flag, where a literal "-" inside [...] must be escaped).
@@ -145,7 +163,8 @@ REQUEST = FormDef(
     retention_days=730,
     issues_ticket=True,
     fields=(
-        Field("station", "hidden", "驿站编号", "Station", max_length=64, pattern=SLUG_PATTERN_64),
+        # A problem at work is not at a station: a request from a station's page carries it.
+        Field("station", "hidden", "驿站编号", "Station", required=False, max_length=64, pattern=SLUG_PATTERN_64),
         Field(
             "category",
             "choice",
@@ -314,8 +333,9 @@ def parse_submission_id(value: object, required: bool) -> tuple[str | None, str 
 
 
 def is_honeypot_tripped(data: Mapping[str, object]) -> bool:
-    """Return True when the hidden trap field is missing or filled, as only a bot leaves it."""
-    return data.get(HONEYPOT_FIELD) != ""
+    """Return True when the hidden trap field is filled, as only a bot fills it."""
+    # A client that never heard of the field leaves it out: that is a member, not a bot.
+    return _is_filled(data.get(HONEYPOT_FIELD))
 
 
 def flatten_form_post(form: FormDef, pairs: Mapping[str, list[str]]) -> dict[str, object]:
@@ -358,6 +378,7 @@ def messages(form: FormDef) -> dict:
         "id": {"name": ID_FIELD, "pattern": UUID_PATTERN, "message": ID_MESSAGE},
         # Values are trimmed first; lengths count code points ([...s].length in JavaScript).
         "trim": True,
+        "refused_characters": [list(span) for span in REFUSED_CHARACTERS],
         "length_unit": "codepoint",
         "unknown_field_message": UNKNOWN_FIELD_MESSAGE,
         "fields": fields,
@@ -372,27 +393,26 @@ def _is_filled(value: object) -> bool:
     if value is None or value is False:
         return False
     if isinstance(value, str):
-        return value.strip() != ""
+        return value.strip(TRIMMED) != ""
     if isinstance(value, list):
         return any(_is_filled(item) for item in value)
     # Anything else (numbers, objects) counts as an answer, so its type gets reported.
     return True
 
 
-def _has_bad_characters(value: str, allowed: str) -> bool:
-    # Cc: control characters; Cs: lone surrogates, which JSON can carry but no store can save.
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
+def _has_refused_characters(value: str, allowed: str) -> bool:
+    return any(ch not in allowed for ch in _REFUSED_RE.findall(value))
 
 
 def _check_text(field: Field, raw: object) -> tuple[object, str | None]:
     if not isinstance(raw, str):
         return None, "invalid"
-    value = raw.strip()
+    value = raw.strip(TRIMMED)
     allowed = ""
     if field.kind == "textarea":
         value = value.replace("\r\n", "\n").replace("\r", "\n")
         allowed = TEXTAREA_CONTROLS
-    if _has_bad_characters(value, allowed):
+    if _has_refused_characters(value, allowed):
         return None, "characters"
     if field.kind == "mobile":
         value = normalize_mobile(value)

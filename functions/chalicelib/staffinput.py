@@ -15,6 +15,10 @@ from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DEFAULT_RANGE_DAYS = 30
+# The office days staff may name: the service's years with room either side. Outside them
+# a date is a typing mistake, and reckoning days from it would run past year 1 or 9999.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
 MAX_RANGE_DAYS = 366
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -310,10 +314,14 @@ def _date(clean: dict, name: str, label: str, errors: dict[str, str]) -> date | 
     if text is None:
         return None
     try:
-        return date.fromisoformat(str(text))
+        day = date.fromisoformat(str(text))
     except ValueError:
         errors[name] = f"{label}不是有效的日期"
         return None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        errors[name] = f"{label}应在 {EARLIEST_DAY.isoformat()} 到 {LATEST_DAY.isoformat()} 之间"
+        return None
+    return day
 
 
 def _range(clean: dict, today: date, errors: dict[str, str]) -> tuple[date, date]:

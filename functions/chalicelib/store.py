@@ -167,6 +167,18 @@ class SubmissionStore:
             "updated_at": request["updated_at"],
         }
 
+    def is_registered(self, member_id: str) -> bool:
+        """Return True if a registration is stored under this id and was not erased."""
+        with transient_errors_as_unavailable():
+            item = self._table.get_item(
+                Key={"pk": f"sub#{member_id}"},
+                ProjectionExpression="#form, #tombstone",
+                ExpressionAttributeNames={"#form": "form", "#tombstone": TOMBSTONE},
+                # The page links study marks to a registration the moment it is confirmed.
+                ConsistentRead=True,
+            ).get("Item")
+        return item is not None and item["form"] == "registration" and TOMBSTONE not in item
+
     def list_submissions(self, form: FormDef, day_from: date, day_to: date) -> list[dict]:
         """Return the form's submissions of the office days day_from..day_to, oldest first."""
         items: list[dict] = []

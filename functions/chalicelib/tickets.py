@@ -3,10 +3,14 @@
 import re
 import secrets
 
+from chalicelib.forms import TRIMMED
+
 # No 0/O, 1/I/L: a member reads the number off a screen or hears it on the phone.
 TICKET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TICKET_LENGTH = 8
-_TICKET_RE = re.compile(f"[{TICKET_ALPHABET}]{{{TICKET_LENGTH}}}")
+# Valid in Python and JavaScript: the status and thank-you pages take it from the build.
+TICKET_PATTERN = f"^[{TICKET_ALPHABET}]{{{TICKET_LENGTH}}}$"
+_TICKET_RE = re.compile(TICKET_PATTERN)
 
 
 def new_ticket() -> str:
@@ -16,5 +20,5 @@ def new_ticket() -> str:
 
 def normalize_ticket(text: str) -> str | None:
     """Return the ticket in canonical form, or None if it cannot be one."""
-    candidate = text.strip().upper()
+    candidate = text.strip(TRIMMED).upper()
     return candidate if _TICKET_RE.fullmatch(candidate) else None

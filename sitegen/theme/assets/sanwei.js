@@ -90,17 +90,29 @@
     return value === "" || value === false || value === null || (Array.isArray(value) && value.length === 0);
   }
 
+  // Whether a text holds a code point in the ranges the server refuses (its
+  // REFUSED_CHARACTERS, handed over with the rules), other than the allowed controls.
+  // A lone surrogate is read as itself, as the server reads it.
+  function hasRefused(value, ranges, allowed) {
+    for (var c = 0; c < value.length; c++) {
+      var code = value.codePointAt(c);
+      if (code > 0xffff) c++;
+      if (allowed.indexOf(String.fromCodePoint(code)) >= 0) continue;
+      for (var r = 0; r < ranges.length; r++) if (code >= ranges[r][0] && code <= ranges[r][1]) return true;
+    }
+    return false;
+  }
+
   // The server's checks, in the server's order, so the first message is the same.
   function checkField(field, value, data) {
     var m = field.messages || {};
-    var required = field.required || (field.required_with && !empty(data[field.required_with]));
+    var other = field.required_with ? data[field.required_with] : "";
+    var required = field.required || !empty(typeof other === "string" ? other.trim() : other);
+    if (typeof value === "string") value = value.trim();
     if (empty(value)) return required ? m.required : null;
     if (typeof value === "string") {
-      var controls = field.allowed_controls || "";
-      for (var c = 0; c < value.length; c++) {
-        var code = value.charCodeAt(c);
-        if ((code < 32 || (code >= 127 && code < 160)) && controls.indexOf(value[c]) < 0) return m.characters;
-      }
+      if (field.kind === "textarea") value = value.replace(/\r\n?/g, "\n");
+      if (hasRefused(value, field.refused || [], field.allowed_controls || "")) return m.characters;
       if (field.normalize) {
         // The server's own clean-up of a mobile number: full-width digits, spaces, +86.
         value = value.normalize(field.normalize.unicode);
@@ -159,6 +171,7 @@
     var fields = Object.keys(rules.fields).map(function (name) {
       var field = Object.assign({}, rules.fields[name]);
       field.name = name;
+      field.refused = rules.refused_characters;
       return field;
     });
     var formName = form.getAttribute("data-sanwei-form");
@@ -237,6 +250,12 @@
       var answer = outcome.answer;
       if (answer && answer.ok) {
         say(result, doneText, true);
+      } else if (answer && answer.final && item.body.member && (answer.data.errors || {}).member) {
+        // The registration this phone remembered was erased: count the lesson without it.
+        try { localStorage.removeItem(MEMBER_KEY); } catch (e) { /* storage disabled: nothing kept */ }
+        var body = Object.assign({}, item.body, { id: uuid() });
+        delete body.member;
+        sendEvent(button, Object.assign({}, item, { body: body }), doneText);
       } else if (answer && answer.final) {
         button.disabled = false;
         say(result, answer.data.message || "没有成功，请稍后再试", false);
@@ -329,8 +348,8 @@
     });
 
     function lookUp() {
-      var ticket = form.elements.ticket.value.trim().toUpperCase();
-      if (!/^[2-9A-HJKMNP-Z]{8}$/.test(ticket)) {
+      var ticket = ticketOf(form.elements.ticket.value, form.getAttribute("data-ticket-pattern"));
+      if (!ticket) {
         error.textContent = "诉求编号是 8 位字母和数字，请核对";
         return;
       }
@@ -348,12 +367,22 @@
     }
   }
 
+  // A ticket as the server writes it (tickets.normalize_ticket), or null if it cannot be one.
+  function ticketOf(text, pattern) {
+    var ticket = String(text).trim().toUpperCase();
+    return new RegExp(pattern).test(ticket) ? ticket : null;
+  }
+
   function setUpThanks(box) {
-    var ticket = new URLSearchParams(location.search).get("ticket");
+    // The address is anyone's to write: only something shaped like a ticket is shown as one.
+    var ticket = ticketOf(new URLSearchParams(location.search).get("ticket") || "", box.getAttribute("data-ticket-pattern"));
     if (!ticket) return;
     box.querySelector("[data-sanwei-ticket-value]").textContent = ticket;
     box.querySelector("[data-sanwei-ticket]").hidden = false;
   }
+
+  // The checks the page shares with the server, held to the server's by one table of cases.
+  window.sanweiChecks = { checkField: checkField, ticketOf: ticketOf };
 
   function start() {
     // Without the outbox (a page cached from before it existed), forms post as plain forms.

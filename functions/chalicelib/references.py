@@ -1,0 +1,26 @@
+"""Whether a submission's references exist: the station, lesson and registration it names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from chalicelib.contentids import ContentIds
+from chalicelib.forms import FormDef, field_messages, parse_submission_id
+
+
+def unknown_references(
+    form: FormDef, clean: Mapping[str, object], content: ContentIds, is_registered: Callable[[str], bool]
+) -> dict[str, str]:
+    """Return, by field, the stations, lessons and members named that do not exist (erased ones included)."""
+    exists = {
+        "station": lambda value: value in content.stations,
+        "lesson": lambda value: value in content.lessons,
+        # Registrations are stored under the id's canonical (lowercase) form.
+        "member": lambda value: is_registered(parse_submission_id(value, required=True)[0]),
+    }
+    errors: dict[str, str] = {}
+    for field in form.fields:
+        value = clean.get(field.name)
+        if field.name in exists and value is not None and not exists[field.name](value):
+            errors[field.name] = field_messages(field)["invalid"]
+    return errors
