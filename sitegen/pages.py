@@ -36,12 +36,60 @@ class Campaign:
 
 
 @dataclass(frozen=True)
+class PrivacyContact:
+    """Who handles members' personal information, how to reach them, and where it is stored."""
+
+    office: str
+    phone: str
+    address: str
+    storage: str  # the stage's region, as a member reads it
+
+
+@dataclass(frozen=True)
 class SiteSettings:
     """What the generated pages need to know about where the site and API live."""
 
     site_url: str  # absolute, ends with "/"
     api_url: str  # absolute, ends with "/"
+    privacy: PrivacyContact
     campaigns: tuple[Campaign, ...] = ()
+
+
+# What the privacy notice tells a member about the values a form records without a box
+# to type in: in their words, never the field's internal name. A form with a hidden field
+# missing here does not build.
+RECORDED_WITHOUT_TYPING = {
+    "source": "您是扫哪张海报或哪个驿站的二维码打开这张表的（用来了解各处宣传的效果）",
+    "station": "诉求涉及的驿站（从驿站页面提交时自动填好，也可以自己选）",
+}
+
+
+@dataclass(frozen=True)
+class PrivacyEntry:
+    """One form as the privacy notice describes it to a member."""
+
+    title: str
+    typed: tuple[str, ...]  # the labels of what the member fills in
+    recorded: tuple[str, ...]  # what the form records besides, in the member's words
+    purpose: str  # and how long it is kept
+
+
+def privacy_entries() -> list[PrivacyEntry]:
+    """What each public form collects, why, and for how long, as the privacy notice lists it."""
+    entries = []
+    for name in FORM_PAGES:
+        form = FORMS[name]
+        shown = [field for field in form.fields if field.kind not in ("hidden", "consent")]
+        hidden = [field for field in form.fields if field.kind == "hidden"]
+        entries.append(
+            PrivacyEntry(
+                title=form.title_zh,
+                typed=tuple(field.label_zh for field in shown),
+                recorded=tuple(RECORDED_WITHOUT_TYPING[field.name] for field in hidden),
+                purpose=form.privacy_zh,
+            )
+        )
+    return entries
 
 
 def station_qr(station: Station, settings: SiteSettings) -> QrCode:
@@ -204,7 +252,7 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
         "station-list.md": render_plain_station_list(content),
         "status.md": _render("status.md.j2", "status/", settings=settings),
         "thanks.md": _render("thanks.md.j2", "thanks/"),
-        "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),
+        "privacy.md": _render("privacy.md.j2", "privacy/", entries=privacy_entries(), contact=settings.privacy),
         # The staff console: reached at staff/, kept out of the menu and the search index.
         "staff.md": render_staff_page(content, settings),
     }
