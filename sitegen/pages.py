@@ -279,11 +279,30 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
     return pages
 
 
+@dataclass(frozen=True)
+class StaffAction:
+    """A form of the staff console that changes a record, rendered from the API's own fields."""
+
+    name: str
+    title: str
+    button: str
+    fields: tuple
+
+
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
-    """The staff console's page: its choices come from the API's own definitions."""
+    """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
-    from chalicelib.staffinput import FORMATS
-    from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, TRANSITIONS
+    from chalicelib.forms import DEFAULT_MAX_LENGTH
+    from chalicelib.staffinput import (
+        DATE_PATTERN,
+        FOLLOW_UP_FIELDS,
+        FORMATS,
+        LIAISON_FIELDS,
+        REQUEST_CHANGE_FIELDS,
+        TRANSFER_FIELDS,
+    )
+    from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
+    from chalicelib.workflow import STATUS_LABELS, TRANSITIONS
 
     names = {
         "forms": {form.name: form.title_zh for form in FORMS.values()},
@@ -299,15 +318,24 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         },
         "statuses": STATUS_LABELS,
         "transitions": {status: sorted(targets) for status, targets in TRANSITIONS.items()},
-        "transfers": TRANSFER_LABELS,
         "stations": {station.id: station.name for station in content.stations},
         "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
+        "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
     }
+    actions = [
+        StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
+        StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
+        StaffAction("follow-up", "记一次跟进", "记下", FOLLOW_UP_FIELDS),
+        StaffAction("transfer", "组织关系转接", "保存进展", TRANSFER_FIELDS),
+    ]
     return _render(
         "staff.md.j2",
         "staff/",
         names=names,
+        actions=actions,
+        date_pattern=DATE_PATTERN,
+        default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),
         stations=content.stations,
         statuses=STATUS_LABELS,
