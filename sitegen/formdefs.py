@@ -9,6 +9,6 @@ FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
-from chalicelib.forms import FORMS, HONEYPOT_FIELD, FormDef, messages  # noqa: E402
+from chalicelib.forms import FORMS, HONEYPOT_FIELD, Field, FormDef, messages  # noqa: E402
 
-__all__ = ["FORMS", "HONEYPOT_FIELD", "FormDef", "messages"]
+__all__ = ["FORMS", "HONEYPOT_FIELD", "Field", "FormDef", "messages"]

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from sitegen import geo
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, messages
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, Field, messages
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
 from sitegen.stations import Station
@@ -286,7 +286,7 @@ class StaffAction:
     name: str
     title: str
     button: str
-    fields: tuple
+    fields: tuple[Field, ...]
 
 
 def render_staff_page(content: Content, settings: SiteSettings) -> str:

@@ -69,7 +69,8 @@ def test_a_ticket_read_out_on_the_phone_opens_its_request(stack, phone):
     # Not a ticket's shape: said under the box, nothing opened.
     phone.fill(box, "AB1O")
     phone.click("[data-staff-ticket] button[type=submit]")
-    assert "8 位" in phone.text_content("[data-staff-ticket] [data-error-for=ticket]")
+    error = phone.text_content("[data-staff-ticket] [data-error-for=ticket]")
+    assert "8 位" in error and "不含 0、1、I、L、O" in error
     assert shown_panels(phone) == ["overview"]
 
     # As staff type what they hear: lower case, a space between the halves.

@@ -497,8 +497,11 @@
 
   function openTicket(form) {
     var ticket = ticketOf(form.elements.namedItem("ticket").value);
+    var unused = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("").filter(function (character) {
+      return NAMES.ticket.alphabet.indexOf(character) < 0;
+    });
     showErrors(form, ticket ? {} : {
-      ticket: "受理编号是 " + NAMES.ticket.length + " 位数字和字母（不含 0、1、I、L、O），请核对后再查"
+      ticket: "受理编号是 " + NAMES.ticket.length + " 位数字和字母（不含 " + unused.join("、") + "），请核对后再查"
     });
     if (ticket) openRecord({ form: "request", ticket: ticket });
   }
