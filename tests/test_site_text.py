@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from mkdocs.exceptions import Abort
 from test_build import copy_project
 
 from sitegen.formdefs import FORMS
@@ -102,6 +103,14 @@ def test_the_privacy_notice_says_who_handles_the_data_how_to_reach_them_and_wher
         assert setting in text
     assert f'href="tel:{PHONE}"' in main
     assert "泗县县委组织部" not in text  # the sample's office: this build's settings say otherwise
+
+
+def test_the_build_refuses_to_run_without_the_privacy_contact(tmp_path):
+    root = copy_project(tmp_path)
+    config = root / "mkdocs.yml"
+    config.write_text(re.sub(r'\n      phone: "[^"]*"', "", config.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(Abort, match=r"extra\.sanwei\.privacy 缺少 phone"):
+        build_site(root, site_url=SITE_URL, api_url=API_URL)
 
 
 def test_a_lesson_that_starts_with_its_own_title_shows_it_once(built):
