@@ -117,7 +117,24 @@ def post(stack, path: str, body: dict) -> dict:
         return json.loads(response.read())
 
 
-@pytest.mark.parametrize("path", ["", "register/", "request/", "volunteer/", "status/", "stations/", "privacy/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "register/",
+        "request/",
+        "volunteer/",
+        "status/",
+        "thanks/",
+        "stations/",
+        "stations/hongqi-first-street/",
+        "station-list/",
+        "lessons/",
+        "lessons/using-stations/",
+        "privacy/",
+        "no-such-page/",
+    ],
+)
 def test_every_box_on_a_member_page_can_be_seen(stack, phone, path):
     phone.goto(stack["site"] + path)
     problems, _ = unseen(phone)
