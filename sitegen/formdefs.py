@@ -11,7 +11,7 @@ if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
 from chalicelib.contentids import CONTENT_IDS_FILE, ContentIds, write_content_ids  # noqa: E402
-from chalicelib.forms import FORMS, HONEYPOT_FIELD, FormDef, messages  # noqa: E402
+from chalicelib.forms import FORMS, HONEYPOT_FIELD, Field, FormDef, messages  # noqa: E402
 from chalicelib.tickets import TICKET_PATTERN  # noqa: E402
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "HONEYPOT_FIELD",
     "TICKET_PATTERN",
     "ContentIds",
+    "Field",
     "FormDef",
     "messages",
     "write_content_ids",

@@ -44,6 +44,8 @@ _EXTERNAL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//|/|#")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif")
 # Link targets and HTML tags are not read by anyone, so they don't add reading time.
 _NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]+>")
+# A level-one heading on the body's first written line: "# 标题", or "#标题" as Markdown takes it too.
+_OWN_TITLE = re.compile(r"\A(?:[ \t]*\n)*#(?!#)[^\n]*(?:\n|\Z)")
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,14 @@ def _tags(data: dict, front: FileReport) -> tuple[str, ...]:
         else:
             seen.append(tag.strip())
     return tuple(seen)
+
+
+def without_own_title(markdown: str) -> str:
+    """Return a lesson body without a `# title` line of its own at the top.
+
+    The page shows the front matter's title as its heading (lists, search and the menu use
+    it too); an editor who also starts the text with the title would see it twice."""
+    return _OWN_TITLE.sub("", markdown, count=1)
 
 
 def reading_minutes(markdown: str) -> int:

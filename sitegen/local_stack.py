@@ -11,8 +11,11 @@ import os
 import signal
 import sys
 import threading
+import unicodedata
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 from sitegen.apicontent import CONTENT_IDS_FILE
@@ -26,30 +29,87 @@ LOCAL_STAFF_DAYS = 1
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serve the built site as a static host would: the build's precompressed copies
-    when the browser accepts them, and no log line per request."""
+    when the browser accepts them, the site's own 404 page, no folder listings, no
+    dotfiles, and no log line per request."""
 
     ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+    NOT_FOUND_PAGE = "404.html"
+    # Answers other than 404 (a malformed address, a POST) in the site's language.
+    error_message_format = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>出错了（%(code)d）</title>'
+        '<p>这个地址打不开（错误 %(code)d）。<a href="/">回到首页</a></p></html>'
+    )
+    error_content_type = "text/html; charset=utf-8"
 
     def send_head(self):
+        site_path = self._decoded_path()
+        if site_path is None:
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return None
+        # Editors' and tools' hidden files (.git, .env, .DS_Store) are not part of the site.
+        if any(segment.startswith(".") for segment in site_path.split("/")):
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return None
         path = Path(self.translate_path(self.path))
-        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+        if path.is_dir() and site_path.endswith("/"):
             path = path / "index.html"
+        return self._send_compressed(path, HTTPStatus.OK) or super().send_head()
+
+    def list_directory(self, path):
+        # A static host shows no folder listings: a folder without index.html does not exist.
+        self.send_error(HTTPStatus.NOT_FOUND)
+        return None
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / self.NOT_FOUND_PAGE
+        if code != HTTPStatus.NOT_FOUND or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        self.close_connection = True
+        body = self._send_compressed(page, HTTPStatus.NOT_FOUND)
+        if body is None:
+            body = page.open("rb")
+            self.send_response(HTTPStatus.NOT_FOUND)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(page.stat().st_size))
+            self.end_headers()
+        with body:
+            if self.command != "HEAD":
+                self.copyfile(body, self.wfile)
+
+    def log_message(self, format, *args):
+        pass
+
+    def _decoded_path(self) -> str | None:
+        """The request's path as the site names files, or None when no file could have that name:
+        raw bytes outside printable ASCII, percent-escapes that are not UTF-8, control characters."""
+        raw = self.path.split("?", 1)[0].split("#", 1)[0]
+        if not (raw.isascii() and raw.isprintable()):
+            return None
+        try:
+            path = urllib.parse.unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            return None
+        if any(unicodedata.category(character) in ("Cc", "Cs") for character in path):
+            return None
+        return path
+
+    def _send_compressed(self, path: Path, status: HTTPStatus):
+        """Send the headers of a precompressed copy of `path` the browser accepts; return its
+        open file, or None when there is none."""
         accepted = self.headers.get("Accept-Encoding", "")
         for encoding, suffix in self.ENCODINGS:
             variant = path.with_name(path.name + suffix)
             if encoding in accepted and path.is_file() and variant.is_file():
                 body = variant.open("rb")
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", self.guess_type(str(path)))
                 self.send_header("Content-Encoding", encoding)
                 self.send_header("Content-Length", str(variant.stat().st_size))
                 self.send_header("Vary", "Accept-Encoding")
                 self.end_headers()
                 return body
-        return super().send_head()
-
-    def log_message(self, format, *args):
-        pass
+        return None
 
 
 @contextlib.contextmanager

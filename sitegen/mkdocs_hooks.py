@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -15,12 +16,15 @@ from sitegen.apicontent import hand_over_content_ids
 from sitegen.compress import precompress
 from sitegen.content import Content, check_content
 from sitegen.images import add_image_sizes
+from sitegen.lessons import without_own_title
 from sitegen.minify import minify_own_scripts
-from sitegen.pages import Campaign, SiteSettings, qr_codes, render_pages, render_posters
+from sitegen.pages import Campaign, PrivacyContact, SiteSettings, qr_codes, render_pages, render_posters
 from sitegen.qr import QrCache
 from sitegen.search_index import compact_search_index
 
 log = logging.getLogger("mkdocs.sanwei")
+
+PRIVACY_SETTINGS = tuple(setting.name for setting in dataclasses.fields(PrivacyContact))
 
 # One build at a time: mkdocs calls the hooks in order within one process.
 _build: dict = {}
@@ -39,6 +43,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise Abort("没有设置网站地址（site_url）：二维码要用网站的完整地址，请用 --site-url 给出")
     extra = config.extra.get("sanwei", {})
     config.extra["sanwei"]["api_url"] = _with_slash(extra["api_url"])
+    privacy = extra.get("privacy") or {}
+    missing = [key for key in PRIVACY_SETTINGS if not str(privacy.get(key) or "").strip()]
+    if missing:
+        raise Abort(
+            f"mkdocs.yml 的 extra.sanwei.privacy 缺少 {'、'.join(missing)}：个人信息说明要写明"
+            "处理个人信息的单位（office）、电话（phone）、地址（address）和数据存放地区（storage）"
+        )
     if extra.get("content_ids_file"):
         # The API refuses stations and lessons this build does not have.
         hand_over_content_ids(content, Path(extra["content_ids_file"]))
@@ -49,6 +60,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         settings=SiteSettings(
             site_url=_with_slash(config.site_url),
             api_url=config.extra["sanwei"]["api_url"],
+            privacy=PrivacyContact(**{key: str(privacy[key]).strip() for key in PRIVACY_SETTINGS}),
             campaigns=tuple(Campaign(c["tag"], c["name"]) for c in extra.get("campaigns", [])),
         ),
         lessons={f"lessons/{lesson.slug}.md": lesson for lesson in content.lessons},
@@ -103,8 +115,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         "学完了，记一次学习</button>"
         '<p class="sw-result" data-sanwei-result role="status" aria-live="polite"></p></div>\n'
     )
-    # The title heading comes from the front matter; keep it first.
-    return f"# {escape(lesson.title)}\n\n{header}{markdown}{footer}"
+    # The title heading comes from the front matter; keep it first, and only once.
+    return f"# {escape(lesson.title)}\n\n{header}{without_own_title(markdown)}{footer}"
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from sitegen import geo
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, messages
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, messages
 from sitegen.hours import page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
@@ -38,12 +38,60 @@ class Campaign:
 
 
 @dataclass(frozen=True)
+class PrivacyContact:
+    """Who handles members' personal information, how to reach them, and where it is stored."""
+
+    office: str
+    phone: str
+    address: str
+    storage: str  # the stage's region, as a member reads it
+
+
+@dataclass(frozen=True)
 class SiteSettings:
     """What the generated pages need to know about where the site and API live."""
 
     site_url: str  # absolute, ends with "/"
     api_url: str  # absolute, ends with "/"
+    privacy: PrivacyContact
     campaigns: tuple[Campaign, ...] = ()
+
+
+# What the privacy notice tells a member about the values a form records without a box
+# to type in: in their words, never the field's internal name. A form with a hidden field
+# missing here does not build.
+RECORDED_WITHOUT_TYPING = {
+    "source": "您是扫哪张海报或哪个驿站的二维码打开这张表的（用来了解各处宣传的效果）",
+    "station": "诉求涉及的驿站（从驿站页面提交时自动填好，也可以自己选）",
+}
+
+
+@dataclass(frozen=True)
+class PrivacyEntry:
+    """One form as the privacy notice describes it to a member."""
+
+    title: str
+    typed: tuple[str, ...]  # the labels of what the member fills in
+    recorded: tuple[str, ...]  # what the form records besides, in the member's words
+    purpose: str  # and how long it is kept
+
+
+def privacy_entries() -> list[PrivacyEntry]:
+    """What each public form collects, why, and for how long, as the privacy notice lists it."""
+    entries = []
+    for name in FORM_PAGES:
+        form = FORMS[name]
+        shown = [field for field in form.fields if field.kind not in ("hidden", "consent")]
+        hidden = [field for field in form.fields if field.kind == "hidden"]
+        entries.append(
+            PrivacyEntry(
+                title=form.title_zh,
+                typed=tuple(field.label_zh for field in shown),
+                recorded=tuple(RECORDED_WITHOUT_TYPING[field.name] for field in hidden),
+                purpose=form.privacy_zh,
+            )
+        )
+    return entries
 
 
 def station_qr(station: Station, settings: SiteSettings) -> QrCode:
@@ -215,7 +263,7 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
         "station-list.md": render_plain_station_list(content),
         "status.md": _render("status.md.j2", "status/", settings=settings, ticket_pattern=TICKET_PATTERN),
         "thanks.md": _render("thanks.md.j2", "thanks/", ticket_pattern=TICKET_PATTERN),
-        "privacy.md": _render("privacy.md.j2", "privacy/", forms=[FORMS[name] for name in FORM_PAGES]),
+        "privacy.md": _render("privacy.md.j2", "privacy/", entries=privacy_entries(), contact=settings.privacy),
         # The staff console: reached at staff/, kept out of the menu and the search index.
         "staff.md": render_staff_page(content, settings),
     }
@@ -242,11 +290,30 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
     return pages
 
 
+@dataclass(frozen=True)
+class StaffAction:
+    """A form of the staff console that changes a record, rendered from the API's own fields."""
+
+    name: str
+    title: str
+    button: str
+    fields: tuple[Field, ...]
+
+
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
-    """The staff console's page: its choices come from the API's own definitions."""
+    """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
-    from chalicelib.staffinput import FORMATS
-    from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, TRANSITIONS
+    from chalicelib.forms import DEFAULT_MAX_LENGTH
+    from chalicelib.staffinput import (
+        DATE_PATTERN,
+        FOLLOW_UP_FIELDS,
+        FORMATS,
+        LIAISON_FIELDS,
+        REQUEST_CHANGE_FIELDS,
+        TRANSFER_FIELDS,
+    )
+    from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
+    from chalicelib.workflow import STATUS_LABELS, TRANSITIONS
 
     names = {
         "forms": {form.name: form.title_zh for form in FORMS.values()},
@@ -262,15 +329,24 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         },
         "statuses": STATUS_LABELS,
         "transitions": {status: sorted(targets) for status, targets in TRANSITIONS.items()},
-        "transfers": TRANSFER_LABELS,
         "stations": {station.id: station.name for station in content.stations},
         "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
+        "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
     }
+    actions = [
+        StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
+        StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
+        StaffAction("follow-up", "记一次跟进", "记下", FOLLOW_UP_FIELDS),
+        StaffAction("transfer", "组织关系转接", "保存进展", TRANSFER_FIELDS),
+    ]
     return _render(
         "staff.md.j2",
         "staff/",
         names=names,
+        actions=actions,
+        date_pattern=DATE_PATTERN,
+        default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),
         stations=content.stations,
         statuses=STATUS_LABELS,

@@ -49,8 +49,8 @@ AUDIT_FIELDS = (_FROM, _TO, _LIMIT, _CURSOR)
 PERSON_FIELDS = (_MOBILE,)
 REQUEST_CHANGE_FIELDS = (
     _STATUS,
-    Field("reply", "textarea", "答复", "Reply", required=False, max_length=500),
-    Field("note", "textarea", "内部备注", "Internal note", required=False, max_length=1000),
+    Field("reply", "textarea", "答复", "Reply", help_zh="党员凭受理编号查询时能看到", required=False, max_length=500),
+    Field("note", "textarea", "内部备注", "Internal note", help_zh="只有工作人员看到", required=False, max_length=1000),
 )
 LIAISON_FIELDS = (
     Field("name", "text", "联系人姓名", "Liaison's name", min_length=2, max_length=20),

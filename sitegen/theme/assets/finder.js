@@ -234,7 +234,7 @@
     list.appendChild(ordered);
     refresh();
     var accuracy = position.coords.accuracy;
-    statusLine.textContent = "已按离你由近到远排列" +
+    statusLine.textContent = "已按离您由近到远排列" +
       (accuracy > 500 ? "（定位误差约 " + distanceText(accuracy) + "，距离仅供参考）" : "。");
   }
 

@@ -230,20 +230,32 @@
     return box;
   }
 
-  // Days and weeks as a row of columns: a month fits a phone's width at a glance.
+  // The top of a chart: a round number (1, 2 or 5 times a power of ten) at or above the
+  // largest count, so the height of a column reads against a scale, not only its neighbours.
+  function roundTop(max) {
+    if (max <= 1) return 1;
+    var power = Math.pow(10, Math.floor(Math.log(max) / Math.LN10));
+    var step = [1, 2, 5, 10].filter(function (n) { return n * power >= max; })[0];
+    return step * power;
+  }
+
+  // Days and weeks as a row of columns: a month fits a phone's width at a glance, and a
+  // single week is one column of the usual width (staff.css), not a block filling the chart.
   function columns(title, rows) {
     var box = el("div", "sw-chart");
     box.appendChild(el("h3", null, title));
     var max = rows.reduce(function (m, row) { return Math.max(m, row.count); }, 0);
     var total = rows.reduce(function (sum, row) { return sum + row.count; }, 0);
+    var top = roundTop(max);
     var chart = el("div", "sw-columns");
     chart.setAttribute("role", "img");
     chart.setAttribute("aria-label", title + "：共 " + total);
+    chart.setAttribute("data-scale", top);
     rows.forEach(function (row) {
       var column = el("span", "sw-column");
       column.title = row.key + "：" + row.count;
       var fill = el("span", "sw-column-fill");
-      fill.style.height = (max ? 100 * row.count / max : 0).toFixed(1) + "%";
+      fill.style.height = (100 * row.count / top).toFixed(1) + "%";
       column.appendChild(fill);
       chart.appendChild(column);
     });
@@ -251,7 +263,7 @@
     if (rows.length) {
       var axis = el("p", "sw-columns-axis");
       axis.appendChild(el("span", null, rows[0].key));
-      axis.appendChild(el("span", null, "最多 " + max + " · 共 " + total));
+      axis.appendChild(el("span", null, "满格 " + top + " · 最多 " + max + " · 共 " + total));
       axis.appendChild(el("span", null, rows[rows.length - 1].key));
       box.appendChild(axis);
     }
@@ -379,54 +391,16 @@
     return list;
   }
 
-  function field(labelText, control) {
-    var box = el("div", "sw-field");
-    var caption = el("label", null, labelText);
-    control.id = "staff-" + control.name + "-" + Math.random().toString(36).slice(2, 8);
-    caption.htmlFor = control.id;
-    box.appendChild(caption);
-    box.appendChild(control);
-    var error = el("p", "sw-error");
-    error.setAttribute("data-error-for", control.name);
-    error.setAttribute("role", "alert");
-    box.appendChild(error);
-    return box;
-  }
-
-  function input(name, type, value) {
-    var node = el(type === "textarea" ? "textarea" : "input");
-    node.name = name;
-    if (type !== "textarea") node.type = type || "text";
-    if (value) node.value = value;
-    return node;
-  }
-
-  function select(name, options, value) {
-    var node = el("select");
-    node.name = name;
-    Object.keys(options).forEach(function (key) {
-      var option = el("option", null, options[key]);
-      option.value = key;
-      option.selected = key === value;
-      node.appendChild(option);
+  // The forms that change a record are rendered at build time from the API's own field
+  // definitions (staffinput.py); each is cloned here and filled in with the record's values.
+  function actionForm(name, values, submit) {
+    var form = document.importNode($('template[data-staff-form="' + name + '"]').content.firstElementChild, true);
+    Object.keys(values).forEach(function (key) {
+      var control = form.elements.namedItem(key);
+      if (control && values[key] !== undefined && values[key] !== null) control.value = values[key];
     });
-    return node;
-  }
-
-  function actionForm(title, controls, button, submit) {
-    var form = el("form", "sw-form sw-staff-action");
-    form.noValidate = true;
-    form.appendChild(el("h3", null, title));
-    controls.forEach(function (control) { form.appendChild(control); });
-    var send = el("button", "md-button md-button--primary", button);
-    send.type = "submit";
-    form.appendChild(send);
-    var summaryLine = el("p", "sw-error");
-    summaryLine.setAttribute("data-error-summary", "");
-    form.appendChild(summaryLine);
-    var result = el("p", "sw-result");
-    result.setAttribute("role", "status");
-    form.appendChild(result);
+    var send = $("button[type=submit]", form);
+    var result = $("[data-staff-result]", form);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       send.disabled = true;
@@ -470,15 +444,18 @@
   }
 
   function renderRequest(out, record) {
-    var options = {};
-    options[record.status] = NAMES.statuses[record.status] + "（现在）";
-    (NAMES.transitions[record.status] || []).forEach(function (status) { options[status] = NAMES.statuses[status]; });
     var path = "staff/requests/" + encodeURIComponent(record.ticket);
-    out.appendChild(actionForm("处理", [
-      field("处理状态", select("status", options, record.status)),
-      field("答复（党员查询时能看到）", input("reply", "textarea", record.reply)),
-      field("内部备注（只有工作人员看到）", input("note", "textarea", record.note))
-    ], "保存", function (values) { return call("PATCH", path, values); }));
+    var form = actionForm("request", { reply: record.reply, note: record.note },
+      function (values) { return call("PATCH", path, values); });
+    // The status can stay, or make one of the moves the workflow allows from it.
+    var status = form.elements.namedItem("status");
+    var allowed = [record.status].concat(NAMES.transitions[record.status] || []);
+    $all("option", status).forEach(function (option) {
+      if (allowed.indexOf(option.value) < 0) status.removeChild(option);
+      else if (option.value === record.status) option.textContent += "（现在）";
+    });
+    status.value = record.status;
+    out.appendChild(form);
     out.appendChild(historyList("处理经过", record.history, function (entry) {
       return chinaTime(entry.at) + " " + entry.by_name + "：" + label(NAMES.statuses, entry.from) + " → " + label(NAMES.statuses, entry.to);
     }));
@@ -486,24 +463,15 @@
 
   function renderMember(out, record) {
     var path = "staff/members/" + encodeURIComponent(record.id);
-    var liaison = record.liaison || {};
-    out.appendChild(actionForm("联系人（1+1 结对）", [
-      field("联系人姓名", input("name", "text", liaison.name)),
-      field("联系人电话", input("mobile", "tel", liaison.mobile)),
-      field("备注", input("note", "text", liaison.note))
-    ], "保存联系人", function (values) { return call("PUT", path + "/liaison", values); }));
+    out.appendChild(actionForm("liaison", record.liaison || {},
+      function (values) { return call("PUT", path + "/liaison", values); }));
     out.appendChild(historyList("跟进记录", record.follow_ups, function (entry) {
       return entry.date + " " + entry.by_name + "：" + entry.note;
     }));
-    out.appendChild(actionForm("记一次跟进", [
-      field("跟进日期", input("date", "date", chinaDate(0))),
-      field("跟进情况", input("note", "textarea"))
-    ], "记下", function (values) { return call("POST", path + "/follow-ups", values); }));
-    var transfer = record.transfer || { state: "not_started" };
-    out.appendChild(actionForm("组织关系转接", [
-      field("进展", select("state", NAMES.transfers, transfer.state)),
-      field("备注", input("note", "text", transfer.note))
-    ], "保存进展", function (values) { return call("PUT", path + "/transfer", values); }));
+    out.appendChild(actionForm("follow-up", { date: chinaDate(0) },
+      function (values) { return call("POST", path + "/follow-ups", values); }));
+    out.appendChild(actionForm("transfer", record.transfer || { state: "not_started" },
+      function (values) { return call("PUT", path + "/transfer", values); }));
   }
 
   function openRecord(record) {
@@ -517,6 +485,25 @@
       if (!answer.ok) { out.textContent = problemText(answer); return; }
       render(answer.data);
     });
+  }
+
+  // A ticket as a member reads it out on the phone: any case, spaces or hyphens between
+  // groups. Its letters and length come from the API's own definition (tickets.py).
+  function ticketOf(text) {
+    var ticket = text.replace(/[\s\-]/g, "").toUpperCase();
+    var shape = new RegExp("^[" + NAMES.ticket.alphabet + "]{" + NAMES.ticket.length + "}$");
+    return shape.test(ticket) ? ticket : null;
+  }
+
+  function openTicket(form) {
+    var ticket = ticketOf(form.elements.namedItem("ticket").value);
+    var unused = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("").filter(function (character) {
+      return NAMES.ticket.alphabet.indexOf(character) < 0;
+    });
+    showErrors(form, ticket ? {} : {
+      ticket: "受理编号是 " + NAMES.ticket.length + " 位数字和字母（不含 " + unused.join("、") + "），请核对后再查"
+    });
+    if (ticket) openRecord({ form: "request", ticket: ticket });
   }
 
   /* ---- Export: the answer is a plain link ---- */
@@ -613,6 +600,17 @@
     $("[data-staff-list]").addEventListener("submit", function (event) { event.preventDefault(); loadList(false); });
     $("[data-staff-more]").addEventListener("click", function () { loadList(true); });
     $("[data-staff-back]").addEventListener("click", function () { showTab("records"); });
+    $("[data-staff-ticket]").addEventListener("submit", function (event) { event.preventDefault(); openTicket(event.target); });
+    // An open record leaves the address at the tab it came from, so a tap on that tab changes
+    // no hash: show the tab here rather than wait for a hashchange that never comes.
+    $all("[data-tab]").forEach(function (tab) {
+      tab.addEventListener("click", function (event) {
+        var name = tab.getAttribute("data-tab");
+        if (location.hash !== "#" + name) return;
+        event.preventDefault();
+        showTab(name);
+      });
+    });
     var exportForm = $("[data-staff-export]");
     var chosen = "csv";
     $all("button[name=format]", exportForm).forEach(function (button) {
