@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         content, problems = check_content(ROOT)
         for problem in problems:
             print(problem, file=sys.stderr)
-        if problems:
+        if content is None:
             print(f"{len(problems)} problem(s) found.", file=sys.stderr)
             return 1
         print(f"Content OK: {len(content.lessons)} lessons, {len(content.stations)} stations.")
