@@ -48,6 +48,17 @@ DYNALITE_CLI = ROOT / "node_modules" / "dynalite" / "cli.js"
 DYNALITE_LACKS = ("transactions", "TTL", "new indexes on on-demand tables")
 
 
+def pytest_runtest_setup(item):
+    # A test that needs what the strict server lacks is skipped there, saying what it lacks.
+    needs = [marker.args[0] for marker in item.iter_markers("needs")]
+    unknown = [feature for feature in needs if feature not in DYNALITE_LACKS]
+    if unknown:
+        pytest.fail(f"needs({unknown[0]!r}): not one of {DYNALITE_LACKS}", pytrace=False)
+    callspec = getattr(item, "callspec", None)
+    if needs and callspec is not None and callspec.params.get("dynamodb_endpoint") == "dynalite":
+        pytest.skip(f"dynalite: no {needs[0]}")
+
+
 def stage_environment(stage: str = TEST_STAGE) -> dict[str, str]:
     """Return the environment variables .chalice/config.json sets for a stage."""
     from chalice.cli.factory import CLIFactory
@@ -200,15 +211,6 @@ def dynalite_endpoint(aws_test_env):
 def dynamodb_endpoint(request):
     """The URL of each DynamoDB-compatible server in turn: every test that uses it runs on both."""
     return request.getfixturevalue(f"{request.param}_endpoint")
-
-
-def pytest_runtest_setup(item):
-    # A test that needs what the strict server lacks is skipped there, saying what it lacks.
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("dynamodb_endpoint") == "dynalite":
-        for marker in item.iter_markers("needs"):
-            if marker.args[0] in DYNALITE_LACKS:
-                pytest.skip(f"dynalite: no {marker.args[0]}")
 
 
 @pytest.fixture(scope="session")

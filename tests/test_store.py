@@ -33,6 +33,7 @@ REQUEST = {
 }
 
 
+REGISTRATION_CASE = pytest.param("registration", REGISTRATION, id="registration")
 # A request is stored with its ticket in one transaction.
 REQUEST_CASE = pytest.param("request", REQUEST, id="request", marks=pytest.mark.needs("transactions"))
 
@@ -72,7 +73,7 @@ def test_day_key_uses_the_office_day(submissions_table):
     assert item["created_at"] == "2024-11-11T17:30:00.000000Z"
 
 
-@pytest.mark.parametrize("form_name, data", [("registration", REGISTRATION), REQUEST_CASE])
+@pytest.mark.parametrize("form_name, data", [REGISTRATION_CASE, REQUEST_CASE])
 def test_duplicate_is_stored_once(store, submissions_table, form_name, data):
     submission_id = new_id()
     first = store.save(FORMS[form_name], submission_id, data)
@@ -83,7 +84,7 @@ def test_duplicate_is_stored_once(store, submissions_table, form_name, data):
     assert len(submissions) == 1
 
 
-@pytest.mark.parametrize("form_name, data", [("registration", REGISTRATION), REQUEST_CASE])
+@pytest.mark.parametrize("form_name, data", [REGISTRATION_CASE, REQUEST_CASE])
 def test_same_id_with_other_content_is_a_conflict(store, submissions_table, form_name, data):
     submission_id = new_id()
     store.save(FORMS[form_name], submission_id, data)
