@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent
 
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示这段说明，然后退出")
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         # argparse words its own complaints in English; say in Chinese where to look.
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：命令写得不对（{message}）。用 {self.prog} --help 查看写法。\n")
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         content, problems = check_content(ROOT)
         for problem in problems:
             print(problem, file=sys.stderr)
-        if problems:
+        if content is None:
             print(f"共 {len(problems)} 处问题，请按上面的文件和行号改好，再检查一次。", file=sys.stderr)
             return 1
         print(f"内容没有问题：{len(content.lessons)} 课，{len(content.stations)} 个驿站。")
@@ -244,8 +245,8 @@ def run_tokens(args: argparse.Namespace) -> int:
         return 0
     for record in tokens.list():
         state = f"已吊销 {record.revoked_at}" if record.revoked_at else f"{record.expires_at} 到期"
-        stations = ",".join(record.stations) or "-"
-        print(f"{record.id}  {record.name}  {ROLE_LABELS.get(record.role, record.role)}  {stations}  {state}")
+        station_ids = ",".join(record.stations) or "-"
+        print(f"{record.id}  {record.name}  {ROLE_LABELS.get(record.role, record.role)}  {station_ids}  {state}")
     return 0
 
 

@@ -243,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     dump.unlink()
     print()
     for mode, run in alone.items():
-        rows, seconds = f"{run['rows']:,}", f"{run['seconds']:.2f}"
-        print(f"{mode.upper()} formatting and writing alone, {rows} rows already in memory: {seconds} s")
+        rows, took = f"{run['rows']:,}", f"{run['seconds']:.2f}"
+        print(f"{mode.upper()} formatting and writing alone, {rows} rows already in memory: {took} s")
     print()
     print("total: the export, reading and writing the file, wall clock; export CPU: the CPU time of the")
     print("export's own process (parsing answers, formatting, writing), none of the emulator's; waiting:")

@@ -75,7 +75,7 @@ def write_generated_content(dest: Path, lessons: int, stations: int, seed: int =
     _write_lessons(dest / LESSONS_DIR, lessons, rng)
     _write_stations(dest / STATIONS_FILE, stations, rng)
     content, problems = check_content(dest)
-    if problems:
+    if content is None:
         raise ContentError(problems)
     return content
 

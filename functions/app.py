@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
+from chalice.app import Request
 from chalicelib import bodies, config, exports, forms, references, staffinput
 from chalicelib.guard import Invalid, Missing, StaffGuard, require, station_scope, valid
 from chalicelib.records import canonical_id, public_record, record_filter
@@ -39,11 +40,19 @@ EXPORT_RESERVE_SECONDS = 4
 staff_only = StaffGuard(app, lambda: config.get_staff().tokens)
 
 
+def _current_request() -> Request:
+    """The request being answered; Chalice sets it before it calls a route."""
+    request = app.current_request
+    if request is None:
+        raise RuntimeError("no current request: called outside a route")
+    return request
+
+
 @app.route("/forms/{form_name}", methods=["POST"], content_types=BODY_TYPES, cors=CORS)
 def post_form(form_name):
     """Take a public form, as JSON from the page's JavaScript or as a plain form post."""
     form = forms.FORMS.get(form_name)
-    form_post = bodies.is_form_post(app.current_request.headers)
+    form_post = bodies.is_form_post(_current_request().headers)
     if form is None or not form.public:
         return _responder(form_post).problem(404, NOT_FOUND_MESSAGE)
     return _accept(form, form_post)
@@ -84,13 +93,13 @@ def get_request_status(ticket):
 
 
 def _responder(form_post: bool) -> Responder:
-    return Responder(form_post, config.read_settings().site_url, app.current_request.headers.get("referer"))
+    return Responder(form_post, config.read_settings().site_url, _current_request().headers.get("referer"))
 
 
 def _accept(form: forms.FormDef, form_post: bool):
     responder = _responder(form_post)
     try:
-        data = bodies.read_submission(app.current_request.raw_body, form_post, form)
+        data = bodies.read_submission(_current_request().raw_body, form_post, form)
     except bodies.BodyTooLarge:
         return responder.problem(413, TOO_LARGE_MESSAGE)
     except bodies.BadBody:
@@ -126,11 +135,11 @@ def _today():
 
 
 def _query():
-    return app.current_request.query_params
+    return _current_request().query_params
 
 
 def _body() -> dict:
-    return bodies.read_json_object(app.current_request.raw_body)
+    return bodies.read_json_object(_current_request().raw_body)
 
 
 def _request_in_scope(staff, ticket: str) -> dict:

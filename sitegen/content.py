@@ -27,7 +27,7 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     lessons, lesson_problems = read_lessons(root)
     stations_file, station_problems = read_stations(root)
     problems = sorted(lesson_problems + station_problems)
-    if problems:
+    if problems or stations_file is None:
         return None, problems
     published = sorted((lesson for lesson in lessons if not lesson.draft), key=_reading_order)
     drafts = tuple(sorted(lesson.slug for lesson in lessons if lesson.draft))
@@ -37,7 +37,7 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
 def load_content(root: Path) -> Content:
     """Load the content under root, or raise ContentError listing every problem."""
     content, problems = check_content(root)
-    if problems:
+    if content is None:
         raise ContentError(problems)
     return content
 

@@ -214,8 +214,8 @@ def _parse_spans(value: object, days_text: object) -> tuple[list[Span] | None, l
     spans: list[Span] = []
     for part in (part.strip() for part in normalised.split(",")):
         span, message = _parse_range(part or value)
-        if message:
-            return None, [(None, message)]
+        if span is None:
+            return None, [(None, message or "")]
         spans.append(span)
     message = _overlap(spans, value)
     return (None, [(None, message)]) if message else (spans, [])
@@ -239,8 +239,8 @@ def _parse_span_list(items: list, days_text: object) -> tuple[list[Span] | None,
         else:
             for part in item.translate(_NORMALISE).split(","):
                 span, message = _parse_range(part.strip() or item)
-                if message:
-                    errors.append((index, message))
+                if span is None:
+                    errors.append((index, message or ""))
                     break
                 spans.append(span)
     if errors:

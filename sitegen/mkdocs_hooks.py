@@ -37,7 +37,7 @@ def _with_slash(url: str) -> str:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
     content, problems = check_content(root)
-    if problems:
+    if content is None:
         raise Abort(f"内容有 {len(problems)} 处问题，请改好后再构建：\n" + "\n".join(map(str, problems)))
     if not config.site_url:
         raise Abort("没有设置网站地址（site_url）：二维码要用网站的完整地址，请用 --site-url 给出")
@@ -120,10 +120,11 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    if page.file.src_uri not in _build["lessons"]:
+    source = page.file.abs_src_path
+    if source is None or page.file.src_uri not in _build["lessons"]:
         return html
     # Image paths in the HTML are relative to the page's address, one level below the source file.
-    return add_image_sizes(html, Path(page.file.abs_src_path).parent / page.file.name)
+    return add_image_sizes(html, Path(source).parent / page.file.name)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

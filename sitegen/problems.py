@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
@@ -70,7 +71,7 @@ def is_integer(value: object) -> bool:
 
 def is_number(value: object) -> bool:
     """True for a finite YAML integer or float."""
-    return (is_integer(value) or isinstance(value, float)) and math.isfinite(value)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # Full-width punctuation that a Chinese input method types where YAML and ids want ASCII.
@@ -126,11 +127,11 @@ class FileReport:
         """Record a problem at a 1-based line of the file."""
         self.problems.append(Problem(self.path, line, message))
 
-    def node_line(self, node: object) -> int:
+    def node_line(self, node: Any) -> int:
         """File line where a YAML mapping or list starts."""
         return self.first_line + (getattr(getattr(node, "lc", None), "line", 0) or 0)
 
-    def key_line(self, mapping: object, key: object) -> int:
+    def key_line(self, mapping: Any, key: object) -> int:
         """File line of a key in a YAML mapping."""
         try:
             return self.first_line + mapping.lc.key(key)[0]
@@ -138,7 +139,7 @@ class FileReport:
             # Keys merged in with `<<: *anchor` have no position of their own.
             return self.node_line(mapping)
 
-    def value_line(self, mapping: object, key: object) -> int:
+    def value_line(self, mapping: Any, key: object) -> int:
         """File line where a key's value starts."""
         # An empty value has no position of its own; ruamel gives the next token's.
         if mapping.get(key) is None:
@@ -148,7 +149,7 @@ class FileReport:
         except (AttributeError, KeyError, TypeError):
             return self.key_line(mapping, key)
 
-    def item_line(self, sequence: object, index: int) -> int:
+    def item_line(self, sequence: Any, index: int) -> int:
         """File line of an item in a YAML list."""
         try:
             return self.first_line + sequence.lc.item(index)[0]

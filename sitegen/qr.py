@@ -6,6 +6,7 @@ import concurrent.futures
 import hashlib
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class QrCache:
     def draw_missing(self, urls: list[str]) -> None:
         """Draw the images of `urls`, on every core when there are many (a first build of
         hundreds of stations)."""
+        drawings: Iterator[tuple[bytes, bytes]]
         if len(urls) < PARALLEL_FROM:
             drawings = map(draw_qr, urls)
         else:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sitegen.geo import COORDINATE_SYSTEMS, to_gcj02, to_wgs84
 from sitegen.hours import HoursError, WeekHours, parse_hours
@@ -79,7 +81,7 @@ def read_stations(root: Path) -> tuple[StationsFile | None, list[Problem]]:
     report.check_keys(data, TOP_FIELDS, TOP_FIELDS, "stations.yaml ")
     coordinates = _coordinates(data, report)
     stations = _stations(data, report)
-    if report.problems:
+    if report.problems or coordinates is None:
         return None, report.problems
     return StationsFile(coordinates, stations), []
 
@@ -283,7 +285,7 @@ def _services(entry: dict, key: str, report: FileReport) -> tuple[str, ...] | No
 
 
 # The schema of one station: every field is required, and each has the reader that validates it.
-STATION_FIELDS = {
+STATION_FIELDS: dict[str, Callable[[dict, str, FileReport], Any]] = {
     "id": partial(_text, max_length=MAX_ID, check=_check_id),
     "name": partial(_text, max_length=MAX_NAME),
     "address": _text,

@@ -1,4 +1,9 @@
-"""Shared fixtures: a real moto server over HTTP (DynamoDB and S3), fresh tables, the Chalice app."""
+"""Shared fixtures: real servers over HTTP (moto and dynalite for DynamoDB, moto for S3), fresh
+tables, the Chalice app, the local stack and headless chromium.
+
+Only the standard library and pytest are imported here at the top, so the pure tests (content,
+forms, hours, geometry) run where no browser, emulator or AWS library is installed; each fixture
+imports what it drives when a test first asks for it."""
 
 from __future__ import annotations
 
@@ -18,24 +23,11 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
-from botocore.config import Config
-from chalice.cli.factory import CLIFactory
-from chalice.local import create_local_server
-from chalice.test import Client
 from chalicelib.contentids import CONTENT_IDS_VARIABLE, ContentIds, write_content_ids
-from chalicelib.downloads import create_bucket
-from chalicelib.store import SubmissionStore
-from chalicelib.tables import create_tables
-from chalicelib.tokens import IssuedToken, TokenStore
-from moto.server import ThreadedMotoServer
-from playwright.sync_api import sync_playwright
 
-from sitegen.chromium import launch_chromium
-from sitegen.site import ROOT
-
-FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS_DIR = ROOT / "functions"
 CHALICE_CONFIG = FUNCTIONS_DIR / ".chalice" / "config.json"
 TEST_STAGE = "dev"
 AWS_TEST_ENV = {
@@ -48,10 +40,30 @@ AWS_TEST_ENV = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
+# The DynamoDB-compatible servers every table test runs on: moto, which `build.py serve` embeds,
+# and dynalite, which checks requests by DynamoDB's own validation rules.
+BACKENDS = ["moto", "dynalite"]
+DYNALITE_CLI = ROOT / "node_modules" / "dynalite" / "cli.js"
+# What dynalite does not implement; a test marked `needs(<one of these>)` is skipped there. It
+# also asks for a throughput that an on-demand table's new index must not be given.
+DYNALITE_LACKS = ("transactions", "TTL", "new indexes on on-demand tables")
+
+
+def pytest_runtest_setup(item):
+    # A test that needs what the strict server lacks is skipped there, saying what it lacks.
+    needs = [marker.args[0] for marker in item.iter_markers("needs")]
+    unknown = [feature for feature in needs if feature not in DYNALITE_LACKS]
+    if unknown:
+        pytest.fail(f"needs({unknown[0]!r}): not one of {DYNALITE_LACKS}", pytrace=False)
+    callspec = getattr(item, "callspec", None)
+    if needs and callspec is not None and callspec.params.get("dynamodb_endpoint") == "dynalite":
+        pytest.skip(f"dynalite: no {needs[0]}")
 
 
 def stage_environment(stage: str = TEST_STAGE) -> dict[str, str]:
     """Return the environment variables .chalice/config.json sets for a stage."""
+    from chalice.cli.factory import CLIFactory
+
     return dict(CLIFactory(str(FUNCTIONS_DIR)).create_config_obj(chalice_stage_name=stage).environment_variables)
 
 
@@ -117,6 +129,8 @@ def stack(tmp_path_factory):
 
 def stack_table(stack):
     """The submissions table `build.py serve` made on its embedded server (the dev stage's name)."""
+    import boto3
+
     name = stage_environment()["SUBMISSIONS_TABLE"]
     dynamodb = boto3.resource(
         "dynamodb",
@@ -131,6 +145,10 @@ def stack_table(stack):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless chromium under Playwright, one for the whole run; tests open contexts."""
+    from playwright.sync_api import sync_playwright
+
+    from sitegen.chromium import launch_chromium
+
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield playwright, chromium
@@ -148,8 +166,10 @@ def aws_test_env():
 
 
 @pytest.fixture(scope="session")
-def dynamodb_endpoint(aws_test_env):
-    """Start moto's server on a free local port; yield its URL."""
+def moto_endpoint(aws_test_env):
+    """Start moto's server on a free local port (DynamoDB and S3); yield its URL."""
+    from moto.server import ThreadedMotoServer
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -157,15 +177,56 @@ def dynamodb_endpoint(aws_test_env):
     server.stop()
 
 
+@contextlib.contextmanager
+def run_dynalite():
+    """Run dynalite (pinned in package-lock.json, installed by `npm ci`) on a free local port; yield its URL."""
+    if not DYNALITE_CLI.exists():
+        raise RuntimeError(f"{DYNALITE_CLI} is missing: run `npm ci` as README's install step says")
+    port = free_port()
+    # Tables are ready at once, as moto's are, instead of after half a second each.
+    delays = ["--createTableMs=0", "--deleteTableMs=0", "--updateTableMs=0"]
+    process = subprocess.Popen(
+        ["node", str(DYNALITE_CLI), "--host=127.0.0.1", f"--port={port}", *delays],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # It prints one line once it listens, and nothing more unless asked to.
+        started = process.stdout.readline()
+        if "listening" not in started:
+            raise RuntimeError(f"dynalite did not start: {started!r}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def dynalite_endpoint(aws_test_env):
+    """Start dynalite, the strict DynamoDB-compatible server, on a free local port; yield its URL."""
+    with run_dynalite() as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def dynamodb_endpoint(request):
+    """The URL of each DynamoDB-compatible server in turn: every test that uses it runs on both."""
+    return request.getfixturevalue(f"{request.param}_endpoint")
+
+
 @pytest.fixture(scope="session")
 def dynamodb_client(dynamodb_endpoint):
-    """A low-level DynamoDB client for the moto server."""
+    """A low-level DynamoDB client for this test's server."""
+    import boto3
+
     return boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
 
 
 @pytest.fixture
 def tables(dynamodb_client):
     """Create fresh tables with names unique to this test; yield {logical name: table name}."""
+    from chalicelib.tables import create_tables
+
     names = {"submissions": f"test-{uuid.uuid4().hex[:12]}-submissions"}
     create_tables(dynamodb_client, names)
     yield names
@@ -176,12 +237,16 @@ def tables(dynamodb_client):
 @pytest.fixture
 def submissions_table(tables, dynamodb_endpoint):
     """The boto3 Table resource of this test's submissions table."""
+    import boto3
+
     return boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(tables["submissions"])
 
 
 @pytest.fixture
 def store(submissions_table):
     """A SubmissionStore handed this test's table."""
+    from chalicelib.store import SubmissionStore
+
     return SubmissionStore(submissions_table)
 
 
@@ -197,14 +262,19 @@ def chalice_app(aws_test_env):
 
 
 @pytest.fixture(scope="session")
-def s3_client(dynamodb_endpoint):
-    """An S3 client for the moto server (the same server serves DynamoDB and S3)."""
-    return boto3.client("s3", endpoint_url=dynamodb_endpoint, config=Config(s3={"addressing_style": "path"}))
+def s3_client(moto_endpoint):
+    """An S3 client for the moto server (whichever server holds the tables, moto plays S3)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=moto_endpoint, config=Config(s3={"addressing_style": "path"}))
 
 
 @pytest.fixture(scope="session")
 def exports_bucket(s3_client):
     """The exports bucket on the moto server, made as `build.py tables` makes a stage's."""
+    from chalicelib.downloads import create_bucket
+
     name = f"test-{uuid.uuid4().hex[:12]}-exports"
     create_bucket(s3_client, name, AWS_TEST_ENV["AWS_REGION"])
     return name
@@ -226,14 +296,14 @@ def content_ids_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def api_environment(tables, dynamodb_endpoint, exports_bucket, content_ids_file):
-    """The test stage's environment, pointed at this test's tables on the moto server."""
+def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, content_ids_file):
+    """The test stage's environment, pointed at this test's tables and the exports bucket on moto."""
     return {
         **stage_environment(),
         CONTENT_IDS_VARIABLE: str(content_ids_file),
         "SUBMISSIONS_TABLE": tables["submissions"],
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-        "S3_ENDPOINT_URL": dynamodb_endpoint,
+        "S3_ENDPOINT_URL": moto_endpoint,
         "EXPORTS_BUCKET": exports_bucket,
     }
 
@@ -241,17 +311,19 @@ def api_environment(tables, dynamodb_endpoint, exports_bucket, content_ids_file)
 @pytest.fixture
 def token_store(submissions_table):
     """Staff tokens in this test's table."""
+    from chalicelib.tokens import TokenStore
+
     return TokenStore(submissions_table)
 
 
 @pytest.fixture
-def admin_token(token_store) -> IssuedToken:
+def admin_token(token_store):
     """A valid admin token (everything)."""
     return token_store.create("管理员甲", "admin", (), 30)
 
 
 @pytest.fixture
-def station_token(token_store) -> IssuedToken:
+def station_token(token_store):
     """A valid station token for station-01 only."""
     return token_store.create("驿站乙", "station", ("station-01",), 30)
 
@@ -261,6 +333,8 @@ def chalice_client(chalice_app, environment: dict[str, str], folder: Path):
     """Yield chalice.test.Client's HTTP client for the test stage, with this environment."""
     # The client takes a stage's environment from .chalice/config.json only, so it reads
     # a copy of the real file whose test stage names this test's table and endpoint.
+    from chalice.test import Client
+
     config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
     stage = config["stages"][TEST_STAGE]
     stage["environment_variables"] = {**stage.get("environment_variables", {}), **environment}
@@ -280,6 +354,9 @@ def api(chalice_app, api_environment, tmp_path):
 @pytest.fixture(scope="session")
 def chalice_local_url(chalice_app):
     """Serve the app with `chalice local`'s own threaded server; yield its URL."""
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
     config = CLIFactory(str(FUNCTIONS_DIR)).create_config_obj(chalice_stage_name=TEST_STAGE)
     server = create_local_server(chalice_app, config, "127.0.0.1", free_port())
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)

@@ -45,6 +45,13 @@ VOLUNTEER = {
 EXAMPLES = {"registration": REGISTRATION, "request": REQUEST, "volunteer": VOLUNTEER}
 
 
+def form_cases(names):
+    """The forms as test cases; a request is stored with its ticket in a transaction, which dynalite lacks."""
+    return [
+        pytest.param(name, marks=pytest.mark.needs("transactions")) if name == "request" else name for name in names
+    ]
+
+
 def new_id():
     return str(uuid.uuid4())
 
@@ -58,7 +65,7 @@ def submissions(table):
     return [item for item in table.scan(ConsistentRead=True)["Items"] if item["pk"].startswith("sub#")]
 
 
-@pytest.mark.parametrize("form_name", sorted(EXAMPLES))
+@pytest.mark.parametrize("form_name", form_cases(sorted(EXAMPLES)))
 def test_valid_form_is_created(api, submissions_table, form_name):
     submission_id = new_id()
     response = post_json(api, f"/forms/{form_name}", {**EXAMPLES[form_name], "id": submission_id})
@@ -76,6 +83,7 @@ def test_mobile_is_stored_normalized(api, submissions_table):
     assert submissions(submissions_table)[0]["data"]["mobile"] == "13800138000"
 
 
+@pytest.mark.needs("transactions")
 def test_duplicate_answers_200_and_is_stored_once(api, submissions_table):
     data = {**REQUEST, "id": new_id()}
     first = post_json(api, "/forms/request", data)
@@ -145,6 +153,7 @@ def test_other_content_types_answer_415(api, path, content_type):
     assert response.status_code == 415
 
 
+@pytest.mark.needs("transactions")
 def test_form_post_redirects_to_the_thanks_page(api, submissions_table):
     body = urlencode({**REQUEST, "contact": "13900139000", "consent": "on"}).encode()
     response = api.post("/forms/request", headers=FORM, body=body)
@@ -199,7 +208,7 @@ def test_honeypot_looks_like_success_but_stores_nothing(api, submissions_table, 
     assert submissions_table.scan()["Items"] == []
 
 
-@pytest.mark.parametrize("form_name", sorted(EXAMPLES))
+@pytest.mark.parametrize("form_name", form_cases(sorted(EXAMPLES)))
 def test_a_submission_without_the_honeypot_field_is_stored(api, submissions_table, form_name):
     data = {key: value for key, value in EXAMPLES[form_name].items() if key != "homepage"}
     response = post_json(api, f"/forms/{form_name}", {**data, "id": new_id()})
@@ -207,6 +216,7 @@ def test_a_submission_without_the_honeypot_field_is_stored(api, submissions_tabl
     assert [item["id"] for item in submissions(submissions_table)] == [response.json_body["id"]]
 
 
+@pytest.mark.needs("transactions")
 def test_a_form_post_without_the_honeypot_field_is_stored(api, submissions_table):
     data = {key: value for key, value in REQUEST.items() if key != "homepage"}
     response = api.post("/forms/request", headers=FORM, body=urlencode(data).encode())
@@ -257,6 +267,7 @@ def test_invalid_events_answer_400(api, path, data, fields):
     assert set(response.json_body["errors"]) == fields
 
 
+@pytest.mark.needs("transactions")
 def test_request_status_by_ticket(api):
     ticket = post_json(api, "/forms/request", {**REQUEST, "id": new_id()}).json_body["ticket"]
     assert set(ticket) <= set(TICKET_ALPHABET)
@@ -344,6 +355,7 @@ def test_odd_bodies_never_answer_500(api, submissions_table, content_type, body,
     assert submissions(submissions_table) == []
 
 
+@pytest.mark.needs("transactions")
 def test_unreachable_store_answers_503_and_the_retry_succeeds(
     api, chalice_app, api_environment, tmp_path, submissions_table, monkeypatch
 ):
@@ -385,7 +397,7 @@ def _post_over_http(base_url, path, data, attempts=5):
             connection.close()
 
 
-@pytest.mark.parametrize("form_name", ["registration", "request"])
+@pytest.mark.parametrize("form_name", form_cases(["registration", "request"]))
 def test_concurrent_duplicates_are_stored_once(chalice_local, submissions_table, form_name):
     data = {**EXAMPLES[form_name], "id": new_id()}
     answers, barrier = [], threading.Barrier(20)

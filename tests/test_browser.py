@@ -81,8 +81,14 @@ def test_request_gets_a_ticket_the_member_can_look_up(stack, phone):
 def test_check_in_at_a_station_is_stored(stack, phone):
     station = load_content(ROOT).stations[1]
     phone.goto(stack["site"] + f"stations/{station.id}/")
-    phone.click(f"[data-sanwei-checkin='{station.id}']")
+    with phone.expect_request("**/checkins") as sent:
+        phone.click(f"[data-sanwei-checkin='{station.id}']")
     phone.wait_for_function("document.querySelector('[data-sanwei-result]').textContent.includes('签到成功')")
+
+    submission_id = sent.value.post_data_json["id"]
+    item = stack_table(stack).get_item(Key={"pk": f"sub#{submission_id}"})["Item"]
+    assert (item["form"], item["data"]) == ("checkin", {"station": station.id})
+    assert phone.evaluate("sanweiQueue.list()") == []
 
 
 def test_station_svg_qr_codes_decode_when_drawn_by_the_browser(stack, phone, tmp_path):

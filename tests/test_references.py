@@ -62,6 +62,7 @@ def test_a_form_post_naming_no_station_that_exists_lists_the_error(api, submissi
     assert stored(submissions_table) == []
 
 
+@pytest.mark.needs("transactions")
 def test_known_stations_and_lessons_are_stored(api, submissions_table):
     post_submission(api, "/checkins", {"station": "station-02"})
     post_submission(api, "/study", {"lesson": "heat-safety-summer"})
@@ -78,6 +79,7 @@ def test_a_study_mark_names_a_registration_not_another_submission(api, submissio
     assert post(api, "/study", {"lesson": "lesson-01", "member": member.upper()}).status_code == 201
 
 
+@pytest.mark.needs("transactions")
 def test_a_study_mark_of_an_erased_member_is_refused(api, admin_token):
     member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
     erased = api.delete(f"/staff/people?mobile={STAFF_REGISTRATION['mobile']}", headers=bearer(admin_token.token))
@@ -87,6 +89,7 @@ def test_a_study_mark_of_an_erased_member_is_refused(api, admin_token):
     assert set(response.json_body["errors"]) == {"member"}
 
 
+@pytest.mark.needs("transactions")
 def test_a_request_without_a_station_is_stored_without_one(api, submissions_table):
     ticket = post_submission(api, "/forms/request", REQUEST)["ticket"]
     [item] = stored(submissions_table)

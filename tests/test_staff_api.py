@@ -57,6 +57,7 @@ def audit_items(table):
 # ---- Requests ----
 
 
+@pytest.mark.needs("transactions")
 def test_resolving_a_request_shows_the_reply_in_the_members_look_up(api, staff_world, admin_token, submissions_table):
     ticket = staff_world["t1"]
     before = api.get(f"/forms/request/{ticket}").json_body
@@ -81,6 +82,7 @@ def test_resolving_a_request_shows_the_reply_in_the_members_look_up(api, staff_w
     assert audit["detail"]["status"] == "new->resolved"
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize(
     "steps, last_status",
     [
@@ -110,6 +112,7 @@ def test_status_moves_new_in_progress_resolved_or_reopened(api, staff_world, adm
     assert [entry["to"] for entry in history] == moves
 
 
+@pytest.mark.needs("transactions")
 def test_a_reopened_request_is_in_progress_to_the_member(api, staff_world, admin_token):
     path = f"/staff/requests/{staff_world['t1']}"
     send(api, "PATCH", path, admin_token.token, {"status": "resolved", "reply": "已处理"})
@@ -118,6 +121,7 @@ def test_a_reopened_request_is_in_progress_to_the_member(api, staff_world, admin
     assert api.get(f"/forms/request/{staff_world['t1']}").json_body["status"] == "in_progress"
 
 
+@pytest.mark.needs("transactions")
 def test_the_internal_note_never_reaches_the_member(api, staff_world, admin_token):
     path = f"/staff/requests/{staff_world['t1']}"
     response = send(api, "PATCH", path, admin_token.token, {"note": "已联系物业，周三上门"})
@@ -127,6 +131,7 @@ def test_the_internal_note_never_reaches_the_member(api, staff_world, admin_toke
     assert cleared.json_body["note"] == ""
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize(
     "body, fields",
     [
@@ -152,6 +157,7 @@ def test_an_unknown_ticket_is_404(api, admin_token, ticket):
     assert send(api, "PATCH", f"/staff/requests/{ticket}", admin_token.token, {"status": "resolved"}).status_code == 404
 
 
+@pytest.mark.needs("transactions")
 def test_a_change_made_meanwhile_is_seen_before_writing(submissions_table, api, staff_world, admin_token):
     records = StaffRecords(submissions_table)
     stale = records.request(staff_world["t1"])
@@ -166,6 +172,7 @@ def test_a_change_made_meanwhile_is_seen_before_writing(submissions_table, api, 
 # ---- Members: liaison, follow-ups, transfer ----
 
 
+@pytest.mark.needs("transactions")
 def test_a_member_gets_a_liaison_follow_ups_and_a_transfer_state(api, staff_world, admin_token, submissions_table):
     member = f"/staff/members/{staff_world['member']}"
     token = admin_token.token
@@ -188,6 +195,7 @@ def test_a_member_gets_a_liaison_follow_ups_and_a_transfer_state(api, staff_worl
     assert actions == ["member.follow_up", "member.follow_up", "member.liaison", "member.read", "member.transfer"]
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize(
     "route, body, fields",
     [
@@ -210,6 +218,7 @@ def test_a_bad_member_change_names_every_field(api, staff_world, admin_token, ro
     assert set(response.json_body["errors"]) == fields
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("member", [str(uuid.uuid4()), "not-an-id", "%00", "request"])
 @pytest.mark.parametrize(
     "method, suffix, body",
@@ -231,6 +240,7 @@ def test_an_unknown_member_is_404(api, staff_world, admin_token, member, method,
 # ---- People: find and erase ----
 
 
+@pytest.mark.needs("transactions")
 def test_a_person_is_found_by_their_number_however_it_is_typed(api, staff_world, admin_token):
     post_submission(
         api,
@@ -253,6 +263,7 @@ def submit_again(api, registration, request):
     return [api.post(path, headers=JSON, body=json.dumps(body).encode()) for path, body in sent]
 
 
+@pytest.mark.needs("transactions")
 def test_erasing_a_person_leaves_nothing_and_a_replay_is_not_stored(api, admin_token, submissions_table):
     registration = {**STAFF_REGISTRATION, "id": str(uuid.uuid4()), "homepage": ""}
     request = {**staff_request("station-01", STAFF_MOBILE), "id": str(uuid.uuid4()), "homepage": ""}
@@ -296,6 +307,7 @@ def test_a_bad_number_is_400_by_field(api, admin_token, query):
         assert response.json_body["errors"]
 
 
+@pytest.mark.needs("transactions")
 def test_the_person_key_is_a_keyed_hash_not_the_number(api, staff_world, submissions_table):
     items = [i for i in submissions_table.scan(ConsistentRead=True)["Items"] if "person_key" in i]
     assert len(items) == 2
@@ -343,6 +355,7 @@ def test_a_list_filters_by_station_and_a_station_token_sees_only_its_own(
     assert len(own["items"]) == 6
 
 
+@pytest.mark.needs("transactions")
 def test_a_list_filters_requests_by_status(api, staff_world, admin_token):
     send(api, "PATCH", f"/staff/requests/{staff_world['t2']}", admin_token.token, {"status": "in_progress"})
     response = send(api, "GET", f"/staff/submissions/request?{ONE_DAY}&status=in_progress", admin_token.token)
@@ -389,6 +402,7 @@ def test_an_unknown_form_is_404(api, admin_token):
 # ---- Numbers ----
 
 
+@pytest.mark.needs("transactions")
 def test_the_numbers_count_members_study_check_ins_and_requests(api, admin_token, station_token, submissions_table):
     for source in ("letter-home", "letter-home", "station-01"):
         post_submission(api, "/forms/registration", {**STAFF_REGISTRATION, "source": source})
@@ -477,6 +491,7 @@ def test_median_time_to_resolve_comes_from_the_status_history(items, median):
 # ---- Audit ----
 
 
+@pytest.mark.needs("transactions")
 def test_admins_read_the_audit_log_newest_first(api, staff_world, admin_token, station_token):
     send(api, "GET", f"/staff/requests/{staff_world['t1']}", station_token.token)
     send(api, "PATCH", f"/staff/requests/{staff_world['t1']}", station_token.token, {"status": "in_progress"})
@@ -521,6 +536,7 @@ ODD_CALLS = [
 ]
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, status", ODD_CALLS, ids=[f"{n}" for n in range(len(ODD_CALLS))])
 def test_odd_input_never_answers_500(api, staff_world, admin_token, method, path, body, status):
     headers = bearer(admin_token.token)
@@ -563,6 +579,7 @@ def test_a_refused_token_still_gets_cors_headers(api):
     assert response.headers["Access-Control-Allow-Origin"] == SITE["SITE_ORIGIN"]
 
 
+@pytest.mark.needs("new indexes on on-demand tables")
 def test_a_table_made_before_the_person_index_gets_it(dynamodb_client):
     name = f"test-{uuid.uuid4().hex[:12]}-submissions"
     older = copy.deepcopy(TABLE_SPECS["submissions"])

@@ -168,6 +168,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     dynamodb_client.delete_table(TableName=name)
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("case", sorted(BAD_TOKENS))
 @pytest.mark.parametrize("method, path, body, scope", CALLS, ids=CALL_IDS)
 def test_a_missing_wrong_expired_or_revoked_token_gets_401(shared, case, method, path, body, scope):
@@ -184,6 +185,7 @@ def test_a_missing_wrong_expired_or_revoked_token_gets_401(shared, case, method,
     assert request_state(table, world) == before
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, scope", SCOPED, ids=SCOPED_IDS)
 def test_a_station_token_outside_its_scope_gets_403(
     api, staff_world, station_token, submissions_table, method, path, body, scope
@@ -196,12 +198,14 @@ def test_a_station_token_outside_its_scope_gets_403(
     assert request_state(submissions_table, staff_world) == before
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, scope", CALLS, ids=CALL_IDS)
 def test_an_admin_token_reaches_every_route(api, staff_world, admin_token, method, path, body, scope):
     response = call(api, method, path, body, staff_world, bearer(admin_token.token))
     assert response.status_code in (200, 201), response.body
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, scope", STATION_CALLS, ids=sorted(STATION_IDS))
 def test_a_station_token_reaches_its_own_station(api, staff_world, station_token, method, path, body, scope):
     response = call(api, method, path, body, staff_world, bearer(station_token.token))

@@ -111,6 +111,7 @@ def expected_rows(items, form_name):
     return [column.header for column in columns], rows
 
 
+@pytest.mark.needs("transactions")
 def test_a_csv_export_opens_right_in_excel_and_holds_what_was_stored(
     api, admin_token, registrations, submissions_table
 ):
@@ -139,6 +140,7 @@ def test_a_csv_export_opens_right_in_excel_and_holds_what_was_stored(
     assert by_name["王芳"][header.index("工作企业或平台")] == "'@SUM(A1)"
 
 
+@pytest.mark.needs("transactions")
 def test_an_xlsx_export_has_a_frozen_header_real_dates_and_no_formulas(
     api, admin_token, registrations, submissions_table, tmp_path
 ):
@@ -170,6 +172,7 @@ def test_an_xlsx_export_has_a_frozen_header_real_dates_and_no_formulas(
     assert isinstance(followed[0][header.index("最近跟进")], datetime)
 
 
+@pytest.mark.needs("transactions")
 def test_a_station_token_exports_only_its_own_stations_requests(api, admin_token, station_token):
     for station in ("station-01", "station-01", "station-02"):
         post_submission(api, "/forms/request", staff_request(station, STAFF_MOBILE))
@@ -181,6 +184,7 @@ def test_a_station_token_exports_only_its_own_stations_requests(api, admin_token
     assert "受理编号" in header and "处理状态" in header and "答复" in header
 
 
+@pytest.mark.needs("transactions")
 def test_an_export_can_pick_requests_by_status(api, admin_token, staff_world):
     api.request(
         "PATCH",
@@ -203,6 +207,7 @@ def test_an_empty_export_still_has_its_header(api, admin_token):
     assert data.decode("utf-8-sig").startswith("提交编号,提交时间,姓名,手机号码")
 
 
+@pytest.mark.needs("transactions")
 def test_after_erasing_a_person_an_export_holds_nothing_of_them(api, admin_token, registrations):
     api.request("DELETE", f"/staff/people?mobile={STAFF_MOBILE}", headers=bearer(admin_token.token))
     answer = export(api, admin_token.token, form="registration", format="csv")
@@ -356,6 +361,7 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_exports_name_stations_as_the_console_does(api, admin_token, file_format):
     post_submission(api, "/forms/request", staff_request("station-01"))
@@ -376,6 +382,7 @@ def test_exports_name_stations_as_the_console_does(api, admin_token, file_format
         assert {(row[header.index("驿站")], row[header.index("驿站编号")]) for row in rows} == expected
 
 
+@pytest.mark.needs("transactions")
 def test_an_export_of_one_station_is_named_after_it(api, admin_token):
     post_submission(api, "/forms/request", staff_request("station-01"))
     answer = export(api, admin_token.token, form="request", format="csv", station="station-01")

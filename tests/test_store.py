@@ -33,6 +33,11 @@ REQUEST = {
 }
 
 
+REGISTRATION_CASE = pytest.param("registration", REGISTRATION, id="registration")
+# A request is stored with its ticket in one transaction.
+REQUEST_CASE = pytest.param("request", REQUEST, id="request", marks=pytest.mark.needs("transactions"))
+
+
 def new_id():
     return str(uuid.uuid4())
 
@@ -68,7 +73,7 @@ def test_day_key_uses_the_office_day(submissions_table):
     assert item["created_at"] == "2024-11-11T17:30:00.000000Z"
 
 
-@pytest.mark.parametrize("form_name, data", [("registration", REGISTRATION), ("request", REQUEST)])
+@pytest.mark.parametrize("form_name, data", [REGISTRATION_CASE, REQUEST_CASE])
 def test_duplicate_is_stored_once(store, submissions_table, form_name, data):
     submission_id = new_id()
     first = store.save(FORMS[form_name], submission_id, data)
@@ -79,7 +84,7 @@ def test_duplicate_is_stored_once(store, submissions_table, form_name, data):
     assert len(submissions) == 1
 
 
-@pytest.mark.parametrize("form_name, data", [("registration", REGISTRATION), ("request", REQUEST)])
+@pytest.mark.parametrize("form_name, data", [REGISTRATION_CASE, REQUEST_CASE])
 def test_same_id_with_other_content_is_a_conflict(store, submissions_table, form_name, data):
     submission_id = new_id()
     store.save(FORMS[form_name], submission_id, data)
@@ -96,6 +101,7 @@ def test_same_id_in_another_form_is_a_conflict(store):
         store.save(FORMS["study"], submission_id, {"lesson": "station-01"})
 
 
+@pytest.mark.needs("transactions")
 def test_request_gets_a_ticket_status_and_ticket_item(store, submissions_table):
     submission_id = new_id()
     result = store.save(FORMS["request"], submission_id, REQUEST)
@@ -111,6 +117,7 @@ def test_request_gets_a_ticket_status_and_ticket_item(store, submissions_table):
     assert pointer["expires_at"] == request["expires_at"]
 
 
+@pytest.mark.needs("transactions")
 def test_ticket_collision_draws_a_fresh_ticket(submissions_table):
     tickets = iter(["AAAAAAAA", "AAAAAAAA", "AAAAAAAA", "BBBBBBBB"])
     store = SubmissionStore(submissions_table, make_ticket=lambda: next(tickets))
@@ -121,6 +128,7 @@ def test_ticket_collision_draws_a_fresh_ticket(submissions_table):
     assert pointer["submission_id"] == second_id
 
 
+@pytest.mark.needs("transactions")
 def test_ticket_attempts_are_bounded(submissions_table):
     store = SubmissionStore(submissions_table, make_ticket=lambda: "CCCCCCCC", max_attempts=3)
     store.save(FORMS["request"], new_id(), REQUEST)
@@ -130,6 +138,7 @@ def test_ticket_attempts_are_bounded(submissions_table):
     assert "Item" not in submissions_table.get_item(Key={"pk": f"sub#{lost_id}"})
 
 
+@pytest.mark.needs("transactions")
 def test_request_status_by_ticket_has_no_personal_data(store):
     ticket = store.save(FORMS["request"], new_id(), REQUEST).ticket
     status = store.get_request_status(f" {ticket.lower()} ")
@@ -137,6 +146,7 @@ def test_request_status_by_ticket_has_no_personal_data(store):
     assert (status["ticket"], status["status"], status["reply"]) == (ticket, "new", "")
 
 
+@pytest.mark.needs("transactions")
 @pytest.mark.parametrize("ticket", ["", "ABCDEFG", "ABCDEFGHJ", "ABCDEFG0", "ABCDEFGI", "22222222", "sub#x"])
 def test_unknown_or_malformed_ticket_has_no_status(store, ticket):
     store.save(FORMS["request"], new_id(), REQUEST)
@@ -159,6 +169,7 @@ def test_list_submissions_reads_every_shard_and_day(submissions_table):
     assert store.list_submissions(FORMS["checkin"], date(2024, 11, 12), date(2024, 11, 11)) == []
 
 
+@pytest.mark.needs("transactions")
 def test_concurrent_duplicates_of_a_request_store_one_ticket(submissions_table, dynamodb_endpoint):
     submission_id = new_id()
     results, barrier = [], threading.Barrier(20)
@@ -214,11 +225,15 @@ def test_create_tables_is_idempotent(dynamodb_client):
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     index = next(gsi for gsi in table["GlobalSecondaryIndexes"] if gsi["IndexName"] == "by_day")
     assert (index["IndexName"], index["Projection"]["ProjectionType"]) == ("by_day", "ALL")
-    assert dynamodb_client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
+    dynamodb_client.delete_table(TableName=name)
+
+
+@pytest.mark.needs("TTL")
+def test_created_tables_delete_expired_items_by_ttl(dynamodb_client, tables):
+    assert dynamodb_client.describe_time_to_live(TableName=tables["submissions"])["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED",
         "AttributeName": "expires_at",
     }
-    dynamodb_client.delete_table(TableName=name)
 
 
 def test_create_stage_tables_reads_names_from_chalice_config(dynamodb_endpoint, dynamodb_client):

@@ -207,7 +207,7 @@ class DayIndex:
         first = pool.submit(self._query, params)
         return self._pages(pool, params, first)
 
-    def _pages(self, pool: ThreadPoolExecutor, params: dict, pending: Future) -> Iterator[dict]:
+    def _pages(self, pool: ThreadPoolExecutor, params: dict, pending: Future | None) -> Iterator[dict]:
         while pending is not None:
             page, last_key = pending.result()
             pending = None

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from chalicelib.forms import FormDef
 from chalicelib.store import OFFICE_TZ, parse_timestamp
@@ -73,7 +74,7 @@ def office_time(timestamp: str | None) -> datetime | None:
     return parse_timestamp(timestamp).astimezone(OFFICE_TZ).replace(tzinfo=None, microsecond=0)
 
 
-def _data(name: str) -> Callable[[Mapping], object]:
+def _data(name: str) -> Callable[[Mapping], Any]:
     return lambda item: item.get("data", {}).get(name)
 
 
@@ -106,7 +107,7 @@ def _last_follow_up(item: Mapping) -> date | None:
 
 _REQUEST_COLUMNS = (
     Column("受理编号", "text", 11, lambda item: item.get("ticket")),
-    Column("处理状态", "text", 10, lambda item: STATUS_LABELS.get(item.get("status"), item.get("status"))),
+    Column("处理状态", "text", 10, lambda item: STATUS_LABELS.get(item.get("status", ""), item.get("status"))),
     Column("答复", "text", 40, lambda item: item.get("reply")),
     Column("内部备注", "text", 30, lambda item: item.get("note")),
     Column("解决时间", "datetime", 20, lambda item: office_time(resolved_at(item.get("history", [])))),

@@ -16,7 +16,7 @@ def unknown_references(
         "station": lambda value: value in content.stations,
         "lesson": lambda value: value in content.lessons,
         # Registrations are stored under the id's canonical (lowercase) form.
-        "member": lambda value: is_registered(parse_submission_id(value, required=True)[0]),
+        "member": lambda value: _is_stored_member(value, is_registered),
     }
     errors: dict[str, str] = {}
     for field in form.fields:
@@ -24,3 +24,8 @@ def unknown_references(
         if field.name in exists and value is not None and not exists[field.name](value):
             errors[field.name] = field_messages(field)["invalid"]
     return errors
+
+
+def _is_stored_member(value: str, is_registered: Callable[[str], bool]) -> bool:
+    canonical, _ = parse_submission_id(value, required=True)
+    return canonical is not None and is_registered(canonical)

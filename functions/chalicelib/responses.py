@@ -65,7 +65,7 @@ class Responder:
 
     def problem(self, status: int, message: str) -> Response:
         """Answer an error that is not about one field."""
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+        headers: dict[str, str | list[str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
         if self._form_post:
             return self._page(status, "提交没有成功", f"<p>{html.escape(message)}</p>", headers)
         return Response(body={"message": message}, status_code=status, headers=headers)

@@ -167,7 +167,8 @@ def query_values(params: Mapping | None) -> tuple[dict[str, str], dict[str, str]
     """Return (one value per query parameter, errors for parameters given more than once)."""
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for name in params or {}:
+    params = params or {}
+    for name in params:
         given = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
         if len(given) > 1:
             errors[name] = REPEATED_MESSAGE

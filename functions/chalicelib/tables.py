@@ -102,14 +102,20 @@ def _wait_for_indexes(dynamodb_client, table_name: str, attempts: int = 600) -> 
 def _protect(dynamodb_client, table_name: str) -> None:
     # TTL deletes items when a form's promised retention is over; point-in-time
     # recovery keeps an accepted submission safe from a mistaken delete.
-    ttl = dynamodb_client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
-    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        dynamodb_client.update_time_to_live(
-            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+    try:
+        ttl = dynamodb_client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            dynamodb_client.update_time_to_live(
+                TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+            )
+        dynamodb_client.update_continuous_backups(
+            TableName=table_name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )
-    dynamodb_client.update_continuous_backups(
-        TableName=table_name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
-    )
+    except ClientError as error:
+        # A local server that implements neither (dynalite) says so; its tables do without.
+        # DynamoDB itself never answers this.
+        if error.response["Error"]["Code"] != "UnknownOperationException":
+            raise
 
 
 def stage_variables(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
