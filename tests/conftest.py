@@ -28,10 +28,10 @@ from chalicelib.downloads import create_bucket
 from chalicelib.store import SubmissionStore
 from chalicelib.tables import create_tables
 from chalicelib.tokens import IssuedToken, TokenStore
-from moto.server import ThreadedMotoServer
 from playwright.sync_api import sync_playwright
 
 from sitegen.chromium import launch_chromium
+from sitegen.embedded_aws import embedded_aws
 from sitegen.site import ROOT
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
@@ -148,12 +148,9 @@ def aws_test_env():
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint(aws_test_env):
-    """Start moto's server on a free local port; yield its URL."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    """Start the embedded moto server (one request at a time) on a free local port; yield its URL."""
+    with embedded_aws() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
