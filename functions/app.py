@@ -8,6 +8,7 @@ from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalicelib import bodies, config, exports, forms, staffinput
+from chalicelib.dynamo import StoreUnavailable
 from chalicelib.guard import Invalid, Missing, StaffGuard, require, station_scope, valid
 from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
@@ -22,7 +23,7 @@ from chalicelib.responses import (
     Responder,
 )
 from chalicelib.stats import collect_stats
-from chalicelib.store import OFFICE_TZ, Conflict, SaveResult, StoreUnavailable
+from chalicelib.store import OFFICE_TZ, Conflict, SaveResult
 from chalicelib.tickets import new_ticket
 
 app = Chalice(app_name="sanwei")

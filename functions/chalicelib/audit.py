@@ -6,7 +6,8 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 
-from chalicelib.dayindex import DayIndex, Position, day_key
+from chalicelib.dayindex import DayIndex, Position
+from chalicelib.dynamo import audit_pk, day_key
 from chalicelib.jsonable import plain
 from chalicelib.store import OFFICE_TZ, format_timestamp
 from chalicelib.tokens import StaffToken
@@ -43,7 +44,7 @@ class AuditLog:
         at = format_timestamp(now)
         records = list(records)
         return {
-            "pk": f"audit#{entry_id}",
+            "pk": audit_pk(entry_id),
             "at": at,
             "by": actor.id,
             "by_name": actor.name,

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from chalice import Chalice, Response
 
 from chalicelib.bodies import BadBody, BodyTooLarge
+from chalicelib.dynamo import StoreUnavailable, classified_errors
 from chalicelib.forms import FormDef
 from chalicelib.responses import BAD_BODY_MESSAGE, RETRY_AFTER_SECONDS, TOO_LARGE_MESSAGE, UNAVAILABLE_MESSAGE
 from chalicelib.staffinput import has_station
-from chalicelib.store import StoreUnavailable, transient_errors_as_unavailable
 from chalicelib.tokens import NotAuthenticated, StaffToken, TokenStore, bearer_token
 from chalicelib.updates import ChangedMeanwhile, NotFound, Refused
 
@@ -106,7 +106,7 @@ class StaffGuard:
     def _answer(self, view, admin_only: bool, params: dict):
         log = self._app.log
         try:
-            with transient_errors_as_unavailable():
+            with classified_errors():
                 header = self._app.current_request.headers.get("authorization")
                 staff = self._get_tokens().authenticate(bearer_token(header))
                 require(staff.is_admin or not admin_only)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from chalicelib.personkeys import PERSON_INDEX, PERSON_KEY_ATTRIBUTE, PersonKeys
-from chalicelib.store import TOMBSTONE, StoreUnavailable, format_timestamp
+from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, ticket_pk
+from chalicelib.personkeys import PersonKeys
+from chalicelib.store import TOMBSTONE, format_timestamp
 
 # What a tombstone keeps: enough to answer a replayed submission as before, nothing personal.
 TOMBSTONE_KEEPS = ("pk", "id", "form", "ticket", "expires_at")
@@ -37,7 +38,7 @@ class People:
         """Return every live submission that carries this (normalised) mobile number, oldest first."""
         key = self._person_keys.key_of(mobile)
         query = {
-            "IndexName": PERSON_INDEX,
+            "IndexName": BY_PERSON_INDEX,
             "KeyConditionExpression": "#person = :person",
             "ExpressionAttributeNames": {"#person": PERSON_KEY_ATTRIBUTE},
             "ExpressionAttributeValues": {":person": key},
@@ -66,15 +67,12 @@ class People:
             actions = [{"Put": put}]
             if "ticket" in item:
                 # Without its ticket the member's status look-up answers "not found".
-                actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": f"ticket#{item['ticket']}"}}})
+                actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": ticket_pk(item["ticket"])}}})
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                    raise
-                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
                 # Gone already (its retention ran out): nothing left to erase.
-                if reasons[:1] == ["ConditionalCheckFailed"]:
+                if is_cancelled_by_condition(error):
                     continue
-                raise StoreUnavailable(str(error)) from error
+                raise
         return [item["id"] for item in items]

@@ -6,13 +6,16 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 
 from chalicelib.dayindex import DayIndex, Filter, Position, combine
+from chalicelib.dynamo import PERSON_KEY_ATTRIBUTE, submission_pk, ticket_pk
 from chalicelib.forms import FormDef, parse_submission_id
 from chalicelib.jsonable import plain
 from chalicelib.store import TOMBSTONE
 from chalicelib.tickets import normalize_ticket
 
 # Keys and bookkeeping that say nothing to staff.
-INTERNAL_ATTRIBUTES = frozenset({"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", "person_key"})
+INTERNAL_ATTRIBUTES = frozenset(
+    {"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", PERSON_KEY_ATTRIBUTE}
+)
 
 
 def public_record(item: Mapping) -> dict:
@@ -66,7 +69,7 @@ class StaffRecords:
 
     def submission(self, submission_id: str) -> dict | None:
         """Return a stored submission by id (None if there is none or it was erased)."""
-        item = self._table.get_item(Key={"pk": f"sub#{submission_id}"}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(Key={"pk": submission_pk(submission_id)}, ConsistentRead=True).get("Item")
         return None if item is None or TOMBSTONE in item else item
 
     def request(self, ticket: str) -> dict | None:
@@ -74,7 +77,7 @@ class StaffRecords:
         canonical = normalize_ticket(ticket)
         if canonical is None:
             return None
-        pointer = self._table.get_item(Key={"pk": f"ticket#{canonical}"}, ConsistentRead=True).get("Item")
+        pointer = self._table.get_item(Key={"pk": ticket_pk(canonical)}, ConsistentRead=True).get("Item")
         if pointer is None:
             return None
         item = self.submission(pointer["submission_id"])

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from botocore.exceptions import ClientError
 
 from chalicelib.audit import AuditLog
+from chalicelib.dynamo import is_cancelled_by_condition, submission_pk
 from chalicelib.records import StaffRecords
 from chalicelib.staffinput import FollowUp, Liaison, RequestChange, Transfer
-from chalicelib.store import TOMBSTONE, StoreUnavailable, format_timestamp
+from chalicelib.store import TOMBSTONE, format_timestamp
 from chalicelib.tokens import StaffToken
 from chalicelib.workflow import transition_problem
 
@@ -161,7 +162,7 @@ class RecordUpdates:
     ) -> dict:
         condition = _LIVE if extra_condition is None else f"{_LIVE} AND {extra_condition}"
         update = {
-            "Key": {"pk": f"sub#{member_id}"},
+            "Key": {"pk": submission_pk(member_id)},
             "UpdateExpression": expression,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {**names, "#tombstone": TOMBSTONE, "#form": "form"},
@@ -185,13 +186,11 @@ class RecordUpdates:
                 ]
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            if is_cancelled_by_condition(error):
                 return False
-            # Another transaction on the same item, or throttling: the client may try again.
-            raise StoreUnavailable(str(error)) from error
+            # Another transaction on the same item, throttling, or a refusal: the caller's
+            # classified_errors() says which.
+            raise
         return True
 
     def _reload(self, submission_id: str) -> dict:
