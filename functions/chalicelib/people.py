@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from botocore.exceptions import ClientError
 
 from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, ticket_pk
+from chalicelib.followups import archive_keys, with_archived_follow_ups
 from chalicelib.personkeys import PersonKeys
 from chalicelib.store import TOMBSTONE, format_timestamp
 
@@ -50,7 +51,7 @@ class People:
                 # The index lags the table a little: read each item itself, and trust only what it says.
                 item = self._table.get_item(Key={"pk": keys["pk"]}, ConsistentRead=True).get("Item")
                 if item is not None and TOMBSTONE not in item and item.get(PERSON_KEY_ATTRIBUTE) == key:
-                    found.append(item)
+                    found.append(with_archived_follow_ups(self._table, item))
             if "LastEvaluatedKey" not in page:
                 return found
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -68,6 +69,8 @@ class People:
             if "ticket" in item:
                 # Without its ticket the member's status look-up answers "not found".
                 actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": ticket_pk(item["ticket"])}}})
+            # A member's older follow-ups go with the member.
+            actions += [{"Delete": {"TableName": self._table.name, "Key": key}} for key in archive_keys(item)]
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:
