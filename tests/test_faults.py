@@ -59,10 +59,12 @@ class FaultyDynamoDB(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, upstream: str, seed: int) -> None:
+    def __init__(self, upstream: str, seed: int, fail_rate: float = FAIL_RATE, drop_rate: float = DROP_RATE) -> None:
         super().__init__(("127.0.0.1", 0), _FaultyHandler)
         self.upstream = urlsplit(upstream)
         self.counts = FaultCounts()
+        self._fail_rate = fail_rate
+        self._drop_rate = drop_rate
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -75,11 +77,11 @@ class FaultyDynamoDB(http.server.ThreadingHTTPServer):
         with self._lock:
             self.counts.calls += 1
             roll = self._random.random()
-            if roll < FAIL_RATE:
-                outcome = "fail-500" if roll < FAIL_RATE / 2 else "fail-400"
+            if roll < self._fail_rate:
+                outcome = "fail-500" if roll < self._fail_rate / 2 else "fail-400"
                 self.counts.failed[outcome] += 1
                 return outcome
-            if roll < FAIL_RATE + DROP_RATE:
+            if roll < self._fail_rate + self._drop_rate:
                 self.counts.dropped += 1
                 return "drop"
             return "pass"
@@ -137,9 +139,9 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def faulty_dynamodb(upstream: str, seed: int) -> Iterator[FaultyDynamoDB]:
+def faulty_dynamodb(upstream: str, seed: int, **rates: float) -> Iterator[FaultyDynamoDB]:
     """Run the fault-injecting proxy in front of `upstream` while the block runs."""
-    proxy = FaultyDynamoDB(upstream, seed)
+    proxy = FaultyDynamoDB(upstream, seed, **rates)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:
