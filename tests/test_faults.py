@@ -16,10 +16,13 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from chalicelib.store import OFFICE_TZ
+from conftest import STAFF_REGISTRATION, bearer, chalice_client, post_submission
 
 DYNAMODB_JSON = "application/x-amz-json-1.0"
 # The bodies DynamoDB itself sends with these errors.
@@ -59,12 +62,21 @@ class FaultyDynamoDB(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, upstream: str, seed: int, fail_rate: float = FAIL_RATE, drop_rate: float = DROP_RATE) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        seed: int,
+        fail_rate: float = FAIL_RATE,
+        drop_rate: float = DROP_RATE,
+        drop_first: str | None = None,
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _FaultyHandler)
         self.upstream = urlsplit(upstream)
         self.counts = FaultCounts()
         self._fail_rate = fail_rate
         self._drop_rate = drop_rate
+        # The name of an operation (e.g. TransactWriteItems) whose first answer is dropped.
+        self._drop_first = drop_first
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -72,10 +84,14 @@ class FaultyDynamoDB(http.server.ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def draw(self) -> str:
+    def draw(self, operation: str) -> str:
         """Decide what happens to one DynamoDB call: 'fail-500', 'fail-400', 'drop' or 'pass'."""
         with self._lock:
             self.counts.calls += 1
+            if operation == self._drop_first:
+                self._drop_first = None
+                self.counts.dropped += 1
+                return "drop"
             roll = self._random.random()
             if roll < self._fail_rate:
                 outcome = "fail-500" if roll < self._fail_rate / 2 else "fail-400"
@@ -94,7 +110,7 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         target = self.headers.get("X-Amz-Target", "")
-        outcome = self.server.draw() if target.startswith("DynamoDB_") else "pass"
+        outcome = self.server.draw(target.partition(".")[2]) if target.startswith("DynamoDB_") else "pass"
         if outcome.startswith("fail"):
             status, error = INTERNAL_ERROR if outcome == "fail-500" else THROTTLED
             self._answer(status, {"Content-Type": DYNAMODB_JSON}, json.dumps(error).encode())
@@ -139,9 +155,9 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def faulty_dynamodb(upstream: str, seed: int, **rates: float) -> Iterator[FaultyDynamoDB]:
+def faulty_dynamodb(upstream: str, seed: int, **faults) -> Iterator[FaultyDynamoDB]:
     """Run the fault-injecting proxy in front of `upstream` while the block runs."""
-    proxy = FaultyDynamoDB(upstream, seed, **rates)
+    proxy = FaultyDynamoDB(upstream, seed, **faults)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:
@@ -279,3 +295,35 @@ def test_faults_under_load_lose_nothing_and_store_nothing_twice(
     # Every request has one ticket, the one its member was shown, and no ticket points elsewhere.
     assert not shown_other and not orphans, summary
     assert len(pointers) == len(requests) == len({s.ticket for s in requests}), summary
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "body"),
+    [
+        ("POST", "follow-ups", {"date": datetime.now(OFFICE_TZ).date().isoformat(), "note": "电话联系"}),
+        ("PUT", "liaison", {"name": "王联络"}),
+        ("PUT", "transfer", {"state": "in_progress"}),
+    ],
+)
+def test_a_staff_change_whose_answer_was_lost_is_written_once(
+    chalice_app, api, api_environment, dynamodb_endpoint, admin_token, submissions_table, tmp_path, method, route, body
+):
+    member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
+    (tmp_path / "proxied").mkdir()
+    # The transaction goes through, its answer is lost, and botocore sends it again.
+    with faulty_dynamodb(dynamodb_endpoint, seed=1, fail_rate=0, drop_rate=0, drop_first="TransactWriteItems") as proxy:
+        environment = {**api_environment, "DYNAMODB_ENDPOINT_URL": proxy.url}
+        with chalice_client(chalice_app, environment, tmp_path / "proxied") as staff:
+            response = staff.request(
+                method,
+                f"/staff/members/{member}/{route}",
+                headers=bearer(admin_token.token),
+                body=json.dumps(body).encode(),
+            )
+    assert proxy.counts.dropped == 1
+    assert response.status_code in (200, 201), response.body
+    assert len(response.json_body.get("follow_ups", [])) == (route == "follow-ups")
+    audit = [
+        item for item in stored_items(dynamodb_endpoint, submissions_table.name) if item["pk"].startswith("audit#")
+    ]
+    assert len(audit) == 1

@@ -147,6 +147,9 @@ class RecordUpdates:
             member = self._table.get_item(Key={"pk": submission_pk(member_id)}, ConsistentRead=True).get("Item")
             if member is None or TOMBSTONE in member or member.get("form") != "registration":
                 raise NotFound(member_id)
+            if entry in member.get(FOLLOW_UPS, []):
+                # Written by the attempt before, whose condition failed only on its own retry.
+                return with_archived_follow_ups(self._table, member)
             kept, moved = plan_follow_up(member, entry)
             archives = archive_count(member)
             values: dict = {":kept": kept}
@@ -209,15 +212,19 @@ class RecordUpdates:
         return self._reload(member_id)
 
     def _write(self, update: dict, audit_item: dict, more: Iterable[dict] = ()) -> bool:
+        """Write the change with its audit entry; return False if the record's condition failed."""
+        actions = [
+            {"Update": {"TableName": self._table.name, **update}},
+            *more,
+            self._audit.transaction_put(audit_item),
+        ]
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Update": {"TableName": self._table.name, **update}},
-                    *more,
-                    self._audit.transaction_put(audit_item),
-                ]
-            )
+            self._client.transact_write_items(TransactItems=actions)
         except ClientError as error:
+            # The audit entry's id is new to this change: if it is there already, this is
+            # botocore retrying a transaction that went through but whose answer was lost.
+            if is_cancelled_by_condition(error, len(actions) - 1):
+                return True
             if is_cancelled_by_condition(error):
                 return False
             # Another transaction on the same item, throttling, or a refusal: the caller's
