@@ -327,3 +327,16 @@ def test_a_staff_change_whose_answer_was_lost_is_written_once(
         item for item in stored_items(dynamodb_endpoint, submissions_table.name) if item["pk"].startswith("audit#")
     ]
     assert len(audit) == 1
+
+
+def test_a_staff_read_whose_audit_answer_was_lost_is_answered(
+    chalice_app, api, api_environment, dynamodb_endpoint, admin_token, tmp_path
+):
+    member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
+    (tmp_path / "proxied").mkdir()
+    with faulty_dynamodb(dynamodb_endpoint, seed=1, fail_rate=0, drop_rate=0, drop_first="PutItem") as proxy:
+        environment = {**api_environment, "DYNAMODB_ENDPOINT_URL": proxy.url}
+        with chalice_client(chalice_app, environment, tmp_path / "proxied") as staff:
+            response = staff.get(f"/staff/members/{member}", headers=bearer(admin_token.token))
+    assert proxy.counts.dropped == 1
+    assert response.status_code == 200, response.body
