@@ -31,11 +31,6 @@ def submission_pk(submission_id: str) -> str:
     return f"{_SUBMISSION}{submission_id}"
 
 
-def is_submission_pk(pk: str) -> bool:
-    """Return True for a submission's key."""
-    return pk.startswith(_SUBMISSION)
-
-
 def ticket_pk(ticket: str) -> str:
     """Return the key of a request's ticket item, which points to the request."""
     return f"{_TICKET}{ticket}"
