@@ -340,3 +340,25 @@ def test_a_staff_read_whose_audit_answer_was_lost_is_answered(
             response = staff.get(f"/staff/members/{member}", headers=bearer(admin_token.token))
     assert proxy.counts.dropped == 1
     assert response.status_code == 200, response.body
+
+
+def test_a_reply_whose_answer_was_lost_is_written_once(
+    chalice_app, api, api_environment, dynamodb_endpoint, admin_token, submissions_table, tmp_path
+):
+    ticket = post_submission(
+        api, "/forms/request", {"station": STATION, "category": "hardship", "message": "电动车没电了，想充电"}
+    )["ticket"]
+    (tmp_path / "proxied").mkdir()
+    with faulty_dynamodb(dynamodb_endpoint, seed=1, fail_rate=0, drop_rate=0, drop_first="TransactWriteItems") as proxy:
+        environment = {**api_environment, "DYNAMODB_ENDPOINT_URL": proxy.url}
+        with chalice_client(chalice_app, environment, tmp_path / "proxied") as staff:
+            # A reply alone: the status the change is conditional on is the same when it is sent again.
+            body = json.dumps({"reply": "已联系驿站"}).encode()
+            response = staff.patch(f"/staff/requests/{ticket}", headers=bearer(admin_token.token), body=body)
+    assert proxy.counts.dropped == 1
+    assert response.status_code == 200, response.body
+    assert (response.json_body["status"], response.json_body["reply"]) == ("new", "已联系驿站")
+    audit = [
+        item for item in stored_items(dynamodb_endpoint, submissions_table.name) if item["pk"].startswith("audit#")
+    ]
+    assert len(audit) == 1
