@@ -1,7 +1,7 @@
 """A member's submission, from the request body to the answer.
 
-The steps, in order: read the body, catch a bot by the honeypot, validate the fields and
-the id, check what the submission refers to, save it once, answer. Each step raises what
+The steps, in order, one line each in accept(): read the body, catch a bot by the
+honeypot, validate the fields and the id, save it once, answer. Each step raises what
 stops it (chalicelib/answers.py answers those errors).
 """
 
