@@ -64,10 +64,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """Run moto's server (DynamoDB and S3) in its own process; yield its URL."""
+    """Run the embedded moto server (DynamoDB and S3) in its own process; yield its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "sitegen.embedded_aws", "--port", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,30 +1,22 @@
 """Sanwei forms and staff API: routes only (parse, validate, store, respond)."""
 
-import os
-import tempfile
-import time
-import uuid
 from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
-from chalicelib import bodies, config, exports, forms, references, staffinput
-from chalicelib.guard import Invalid, Missing, StaffGuard, require, station_scope, valid
+from chalicelib import bodies, config, exports, forms, references, staffinput, submissions
+from chalicelib.answers import ErrorAnswers
+from chalicelib.errors import Missing
+from chalicelib.guard import StaffGuard, require, station_scope, valid
 from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
-    BAD_BODY_MESSAGE,
-    CONFLICT_MESSAGE,
     MEMBER_NOT_FOUND_MESSAGE,
     NOT_FOUND_MESSAGE,
     PERSON_NOT_FOUND_MESSAGE,
     TICKET_NOT_FOUND_MESSAGE,
-    TOO_LARGE_MESSAGE,
-    UNAVAILABLE_MESSAGE,
-    Responder,
 )
 from chalicelib.stats import collect_stats
-from chalicelib.store import OFFICE_TZ, Conflict, SaveResult, StoreUnavailable
-from chalicelib.tickets import new_ticket
+from chalicelib.store import OFFICE_TZ
 
 app = Chalice(app_name="sanwei")
 # The origin is stage config, fixed for the life of the function; no client is made here.
@@ -35,9 +27,8 @@ STAFF_CORS = CORSConfig(
 )
 BODY_TYPES = [bodies.JSON_TYPE, bodies.FORM_TYPE]
 JSON_ONLY = [bodies.JSON_TYPE]
-# Of the time a request has left, what an export keeps for uploading its file and answering.
-EXPORT_RESERVE_SECONDS = 4
-staff_only = StaffGuard(app, lambda: config.get_staff().tokens)
+answered = ErrorAnswers(app, lambda: config.read_settings().site_url)
+staff_only = StaffGuard(app, answered, lambda: config.get_staff().tokens)
 
 
 def _current_request() -> Request:
@@ -49,13 +40,13 @@ def _current_request() -> Request:
 
 
 @app.route("/forms/{form_name}", methods=["POST"], content_types=BODY_TYPES, cors=CORS)
+@answered
 def post_form(form_name):
     """Take a public form, as JSON from the page's JavaScript or as a plain form post."""
     form = forms.FORMS.get(form_name)
-    form_post = bodies.is_form_post(_current_request().headers)
     if form is None or not form.public:
-        return _responder(form_post).problem(404, NOT_FOUND_MESSAGE)
-    return _accept(form, form_post)
+        raise Missing(NOT_FOUND_MESSAGE)
+    return _accept(form)
 
 
 # API Gateway routes POST /forms/request to the static resource /forms/request (the parent
@@ -67,64 +58,37 @@ def post_request_form():
 
 
 @app.route("/checkins", methods=["POST"], content_types=[bodies.JSON_TYPE], cors=CORS)
+@answered
 def post_checkin():
     """Count one visit to a station."""
-    return _accept(forms.FORMS["checkin"], form_post=False)
+    return _accept(forms.FORMS["checkin"])
 
 
 @app.route("/study", methods=["POST"], content_types=[bodies.JSON_TYPE], cors=CORS)
+@answered
 def post_study():
     """Count one lesson studied."""
-    return _accept(forms.FORMS["study"], form_post=False)
+    return _accept(forms.FORMS["study"])
 
 
 @app.route("/forms/request/{ticket}", methods=["GET"], cors=CORS)
+@answered
 def get_request_status(ticket):
     """Show a request's status and reply by its ticket, without personal data."""
-    responder = _responder(form_post=False)
-    try:
-        status = config.get_store().get_request_status(ticket)
-    except StoreUnavailable:
-        app.log.warning("store unavailable reading ticket", exc_info=True)
-        return responder.problem(503, UNAVAILABLE_MESSAGE)
+    status = config.get_store().get_request_status(ticket)
     if status is None:
-        return responder.problem(404, TICKET_NOT_FOUND_MESSAGE)
+        raise Missing(TICKET_NOT_FOUND_MESSAGE)
     return status
 
 
-def _responder(form_post: bool) -> Responder:
-    return Responder(form_post, config.read_settings().site_url, _current_request().headers.get("referer"))
+def _accept(form: forms.FormDef):
+    store = config.get_store()
+    content = config.get_content_ids()
 
+    def unknown_references(clean: dict) -> dict[str, str]:
+        return references.unknown_references(form, clean, content, store.is_registered)
 
-def _accept(form: forms.FormDef, form_post: bool):
-    responder = _responder(form_post)
-    try:
-        data = bodies.read_submission(_current_request().raw_body, form_post, form)
-    except bodies.BodyTooLarge:
-        return responder.problem(413, TOO_LARGE_MESSAGE)
-    except bodies.BadBody:
-        return responder.problem(400, BAD_BODY_MESSAGE)
-    if form.public and forms.is_honeypot_tripped(data):
-        # Look exactly like a success so a bot learns nothing; store nothing.
-        decoy = SaveResult(str(uuid.uuid4()), new_ticket() if form.issues_ticket else None, True)
-        return responder.saved(form, decoy)
-    clean, errors = forms.validate(form, data)
-    # Without JavaScript a page cannot make an id, so the server makes one for it.
-    submission_id, id_error = forms.parse_submission_id(data.get(forms.ID_FIELD), required=not form_post)
-    if id_error:
-        errors[forms.ID_FIELD] = id_error
-    try:
-        store = config.get_store()
-        errors.update(references.unknown_references(form, clean, config.get_content_ids(), store.is_registered))
-        if errors:
-            return responder.invalid(form, errors)
-        result = store.save(form, submission_id or str(uuid.uuid4()), clean)
-    except Conflict:
-        return responder.problem(409, CONFLICT_MESSAGE)
-    except StoreUnavailable:
-        app.log.warning("store unavailable saving %s", form.name, exc_info=True)
-        return responder.problem(503, UNAVAILABLE_MESSAGE)
-    return responder.saved(form, result)
+    return submissions.accept(form, _current_request().raw_body, store, answered.responder(), unknown_references)
 
 
 # ---- Staff routes: every one behind staff_only (a valid token; role and stations checked) ----
@@ -271,18 +235,9 @@ def staff_export(staff):
     items = side.records.stream(
         wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope)
     )
-    # The Lambda's timeout sits just under API Gateway's 29 seconds: an export that cannot
-    # finish in time stops and says so, rather than being cut off with no answer at all.
-    seconds = app.lambda_context.get_remaining_time_in_millis() / 1000 - EXPORT_RESERVE_SECONDS
-    # Lambda may write only under /tmp; the file leaves it as soon as it is in S3.
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, fallback)
-        try:
-            rows = exports.write_export(
-                path, wanted.form, wanted.format, exports.before(time.monotonic() + seconds, items), station_names
-            )
-        except exports.OutOfTime as stopped:
-            raise Invalid({"to": exports.out_of_time_message(stopped.rows, seconds)}) from None
+    seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
+    written = exports.export_file(wanted.form, wanted.format, items, station_names, fallback, seconds_left)
+    with written as (path, rows):
         download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[wanted.format])
     detail = {
         "form": wanted.form.name,

@@ -6,7 +6,6 @@ import contextlib
 import functools
 import http.server
 import json
-import logging
 import os
 import signal
 import sys
@@ -179,10 +178,7 @@ class LocalStack:
             self._stoppers.pop()()
 
     def _start_database(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        # One log line per database call drowns the URLs this command prints.
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        from sitegen.embedded_aws import EmbeddedAws
 
         # Dummy credentials: the embedded server accepts any, and no real AWS account is touched.
         for name, value in {
@@ -191,7 +187,7 @@ class LocalStack:
             "AWS_DEFAULT_REGION": "cn-north-1",
         }.items():
             os.environ.setdefault(name, value)
-        server = ThreadedMotoServer(ip_address=self.host, port=self.db_port, verbose=False)
+        server = EmbeddedAws(self.host, self.db_port)
         server.start()
         self._stoppers.append(server.stop)
 

@@ -167,14 +167,11 @@ def aws_test_env():
 
 @pytest.fixture(scope="session")
 def moto_endpoint(aws_test_env):
-    """Start moto's server on a free local port (DynamoDB and S3); yield its URL."""
-    from moto.server import ThreadedMotoServer
+    """Start the embedded moto server (DynamoDB and S3, one request at a time) on a free local port; yield its URL."""
+    from sitegen.embedded_aws import embedded_aws
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with embedded_aws() as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from chalicelib.dayindex import DayIndex, Filter, day_key
+from chalicelib.dayindex import DayIndex, Filter
+from chalicelib.dynamo import day_key
 
 FIRST_DAY = date(2026, 11, 20)
 DAYS, SHARDS = 3, 4

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import boto3
 import pytest
 from botocore.config import Config
+from chalicelib.dynamo import StoreUnavailable
 from chalicelib.forms import FORMS
-from chalicelib.store import Conflict, StoreUnavailable, SubmissionStore, content_hash, shard_of
+from chalicelib.store import Conflict, SubmissionStore, content_hash, shard_of
 from chalicelib.tables import TABLE_SPECS, create_stage_tables, create_tables, stage_table_names
 from chalicelib.tickets import TICKET_ALPHABET
 from conftest import free_port

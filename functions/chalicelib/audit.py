@@ -6,7 +6,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 
-from chalicelib.dayindex import DayIndex, Position, day_key
+from botocore.exceptions import ClientError
+
+from chalicelib.dayindex import DayIndex, Position
+from chalicelib.dynamo import audit_pk, day_key, error_code
 from chalicelib.jsonable import plain
 from chalicelib.store import OFFICE_TZ, format_timestamp
 from chalicelib.tokens import StaffToken
@@ -43,7 +46,7 @@ class AuditLog:
         at = format_timestamp(now)
         records = list(records)
         return {
-            "pk": f"audit#{entry_id}",
+            "pk": audit_pk(entry_id),
             "at": at,
             "by": actor.id,
             "by_name": actor.name,
@@ -65,7 +68,12 @@ class AuditLog:
     ) -> dict:
         """Write one entry now; return it."""
         item = self.entry(actor, action, records, detail)
-        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            # The id is new to this entry: if it is there, botocore is retrying a put whose answer was lost.
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
         return item
 
     def transaction_put(self, item: dict) -> dict:

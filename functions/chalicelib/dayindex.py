@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from chalicelib.bulkclient import bulk_client_like, from_wire, to_wire
-
-BY_DAY_INDEX = "by_day"
+from chalicelib.dynamo import BY_DAY_INDEX, day_key
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,6 @@ def combine(filters: Iterable[Filter | None]) -> Filter | None:
         {name: value for f in present for name, value in f.names.items()},
         {name: value for f in present for name, value in f.values.items()},
     )
-
-
-def day_key(prefix: str, day: date, shard: int) -> str:
-    """Return the by_day partition key of a prefix (a form's name), an office day and a shard."""
-    return f"{prefix}#{day.isoformat()}#{shard}"
 
 
 def days_between(day_from: date, day_to: date) -> list[date]:

@@ -11,7 +11,8 @@ from urllib.parse import quote
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 
-from chalicelib.store import StoreUnavailable, format_timestamp
+from chalicelib.dynamo import StoreUnavailable, error_code
+from chalicelib.store import format_timestamp
 
 EXPORT_PREFIX = "exports/"
 LINK_SECONDS = 600
@@ -83,7 +84,7 @@ def create_bucket(s3_client, bucket: str, region: str | None) -> bool:
         else:
             s3_client.create_bucket(Bucket=bucket)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+        if error_code(error) != "BucketAlreadyOwnedByYou":
             raise
         created = False
     s3_client.put_public_access_block(

@@ -5,13 +5,17 @@ xlsxwriter is imported inside write_xlsx only: the member's form submission neve
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib.errors import Invalid
 from chalicelib.forms import FormDef
 from chalicelib.store import OFFICE_TZ, parse_timestamp
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, resolved_at
@@ -29,6 +33,8 @@ CONTENT_TYPES = {
 
 # How often the clock is read while rows are written: often enough, and nearly free.
 CLOCK_EVERY_ROWS = 1000
+# Of the time a request has left, what an export keeps for uploading its file and answering.
+EXPORT_RESERVE_SECONDS = 4
 
 
 class OutOfTime(Exception):
@@ -252,3 +258,28 @@ def write_export(
     if file_format == "xlsx":
         return write_xlsx(path, columns, items, form.title_zh)
     return write_csv(path, columns, items)
+
+
+@contextlib.contextmanager
+def export_file(
+    form: FormDef,
+    file_format: str,
+    items: Iterable[Mapping],
+    station_names: Mapping[str, str],
+    filename: str,
+    seconds_left: float,
+) -> Iterator[tuple[str, int]]:
+    """Write a form's records to a temporary file in the time a request has left; yield (path, rows).
+
+    An export that cannot finish in time stops and raises Invalid by the end date, rather than
+    being cut off with no answer at all. The file is deleted when the block ends.
+    """
+    seconds = seconds_left - EXPORT_RESERVE_SECONDS
+    # Lambda may write only under /tmp; the file leaves it as soon as it is uploaded.
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, filename)
+        try:
+            rows = write_export(path, form, file_format, before(time.monotonic() + seconds, items), station_names)
+        except OutOfTime as stopped:
+            raise Invalid({"to": out_of_time_message(stopped.rows, seconds)}) from None
+        yield path, rows

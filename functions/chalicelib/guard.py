@@ -12,49 +12,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from chalice import Chalice, Response
+from chalice import Chalice
 
-from chalicelib.bodies import BadBody, BodyTooLarge
+from chalicelib.answers import ErrorAnswers
+from chalicelib.errors import Forbidden, Invalid
 from chalicelib.forms import FormDef
-from chalicelib.responses import BAD_BODY_MESSAGE, RETRY_AFTER_SECONDS, TOO_LARGE_MESSAGE, UNAVAILABLE_MESSAGE
 from chalicelib.staffinput import has_station
-from chalicelib.store import StoreUnavailable, transient_errors_as_unavailable
-from chalicelib.tokens import NotAuthenticated, StaffToken, TokenStore, bearer_token
-from chalicelib.updates import ChangedMeanwhile, NotFound, Refused
-
-SIGN_IN_MESSAGE = "请用有效的工作人员令牌登录（令牌不对、已过期或已停用）"
-FORBIDDEN_MESSAGE = "您的令牌无权查看或修改这些记录"
-ERRORS_MESSAGE = "请检查以下内容"
-CHANGED_MESSAGE = "这条记录刚被别人改过，请刷新后再改"
-RECORD_NOT_FOUND_MESSAGE = "没有找到这条记录，可能已被删除"
-
-
-class Invalid(Exception):
-    """Filters or a body are wrong; the errors are by field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-class Forbidden(Exception):
-    """The token is valid but may not reach these records."""
-
-
-class Missing(Exception):
-    """There is no such thing to read or change; the message says what was not found."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def problem(status: int, message: str, errors: dict[str, str] | None = None, headers: dict | None = None) -> Response:
-    """Return a JSON error answer: a message, and the errors by field if there are any."""
-    body: dict = {"message": message}
-    if errors:
-        body["errors"] = errors
-    return Response(body=body, status_code=status, headers=headers or {})
+from chalicelib.tokens import StaffToken, TokenStore, bearer_token
 
 
 def valid(parsed):
@@ -84,10 +48,11 @@ def station_scope(staff: StaffToken, form: FormDef | None, station: str | None) 
 
 
 class StaffGuard:
-    """Wraps staff views: authenticates the bearer token and turns outcomes into answers."""
+    """Wraps staff views: authenticates the bearer token, checks the role, and answers errors as every route does."""
 
-    def __init__(self, app: Chalice, get_tokens: Callable[[], TokenStore]) -> None:
+    def __init__(self, app: Chalice, answers: ErrorAnswers, get_tokens: Callable[[], TokenStore]) -> None:
         self._app = app
+        self._answers = answers
         self._get_tokens = get_tokens
 
     def __call__(self, admin_only: bool = False):
@@ -96,18 +61,6 @@ class StaffGuard:
         def decorate(view):
             @functools.wraps(view)
             def guarded(**params):
-                return self._answer(view, admin_only, params)
-
-            # Marks the route for the test that finds every staff route behind the guard.
-            guarded.staff_only = True  # type: ignore[attr-defined]
-            return guarded
-
-        return decorate
-
-    def _answer(self, view, admin_only: bool, params: dict):
-        log = self._app.log
-        try:
-            with transient_errors_as_unavailable():
                 request = self._app.current_request
                 if request is None:
                     raise RuntimeError("no current request: the guard runs only inside a route")
@@ -115,25 +68,10 @@ class StaffGuard:
                 staff = self._get_tokens().authenticate(bearer_token(header))
                 require(staff.is_admin or not admin_only)
                 return view(staff, **params)
-        except NotAuthenticated as error:
-            log.info("staff sign-in refused: %s", error)
-            return problem(401, SIGN_IN_MESSAGE, headers={"WWW-Authenticate": 'Bearer realm="sanwei-staff"'})
-        except Forbidden:
-            return problem(403, FORBIDDEN_MESSAGE)
-        except Invalid as error:
-            return problem(400, ERRORS_MESSAGE, error.errors)
-        except BadBody:
-            return problem(400, BAD_BODY_MESSAGE)
-        except BodyTooLarge:
-            return problem(413, TOO_LARGE_MESSAGE)
-        except Missing as error:
-            return problem(404, error.message)
-        except NotFound:
-            return problem(404, RECORD_NOT_FOUND_MESSAGE)
-        except Refused as error:
-            return problem(409, error.message, {error.field: error.message})
-        except ChangedMeanwhile:
-            return problem(409, CHANGED_MESSAGE)
-        except StoreUnavailable:
-            log.warning("store unavailable on a staff route", exc_info=True)
-            return problem(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+            answered = self._answers(guarded)
+            # Marks the route for the test that finds every staff route behind the guard.
+            answered.staff_only = True
+            return answered
+
+        return decorate

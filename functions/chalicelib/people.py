@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from chalicelib.personkeys import PERSON_INDEX, PERSON_KEY_ATTRIBUTE, PersonKeys
-from chalicelib.store import TOMBSTONE, StoreUnavailable, format_timestamp
+from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, ticket_pk
+from chalicelib.followups import archive_keys, with_archived_follow_ups
+from chalicelib.personkeys import PersonKeys
+from chalicelib.store import TOMBSTONE, format_timestamp
 
 # What a tombstone keeps: enough to answer a replayed submission as before, nothing personal.
 TOMBSTONE_KEEPS = ("pk", "id", "form", "ticket", "expires_at")
@@ -37,7 +39,7 @@ class People:
         """Return every live submission that carries this (normalised) mobile number, oldest first."""
         key = self._person_keys.key_of(mobile)
         query = {
-            "IndexName": PERSON_INDEX,
+            "IndexName": BY_PERSON_INDEX,
             "KeyConditionExpression": "#person = :person",
             "ExpressionAttributeNames": {"#person": PERSON_KEY_ATTRIBUTE},
             "ExpressionAttributeValues": {":person": key},
@@ -49,7 +51,7 @@ class People:
                 # The index lags the table a little: read each item itself, and trust only what it says.
                 item = self._table.get_item(Key={"pk": keys["pk"]}, ConsistentRead=True).get("Item")
                 if item is not None and TOMBSTONE not in item and item.get(PERSON_KEY_ATTRIBUTE) == key:
-                    found.append(item)
+                    found.append(with_archived_follow_ups(self._table, item))
             if "LastEvaluatedKey" not in page:
                 return found
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -66,15 +68,14 @@ class People:
             actions = [{"Put": put}]
             if "ticket" in item:
                 # Without its ticket the member's status look-up answers "not found".
-                actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": f"ticket#{item['ticket']}"}}})
+                actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": ticket_pk(item["ticket"])}}})
+            # A member's older follow-ups go with the member.
+            actions += [{"Delete": {"TableName": self._table.name, "Key": key}} for key in archive_keys(item)]
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                    raise
-                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
                 # Gone already (its retention ran out): nothing left to erase.
-                if reasons[:1] == ["ConditionalCheckFailed"]:
+                if is_cancelled_by_condition(error):
                     continue
-                raise StoreUnavailable(str(error)) from error
+                raise
         return [item["id"] for item in items]

@@ -10,12 +10,9 @@ from collections.abc import Mapping
 
 from botocore.exceptions import ClientError
 
+from chalicelib.dynamo import PERSON_SECRET_PK, error_code
 from chalicelib.forms import FormDef
 
-PERSON_INDEX = "by_person"
-PERSON_KEY_ATTRIBUTE = "person_key"
-# One item holds the stage's key. It never changes: every stored person key depends on it.
-SECRET_PK = "secret#person-key"
 SECRET_BYTES = 32
 
 
@@ -51,16 +48,16 @@ class PersonKeys:
             return self._secret
 
     def _read_or_make(self) -> bytes:
-        item = self._table.get_item(Key={"pk": SECRET_PK}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(Key={"pk": PERSON_SECRET_PK}, ConsistentRead=True).get("Item")
         if item is None:
             try:
                 self._table.put_item(
-                    Item={"pk": SECRET_PK, "secret": secrets.token_hex(SECRET_BYTES)},
+                    Item={"pk": PERSON_SECRET_PK, "secret": secrets.token_hex(SECRET_BYTES)},
                     ConditionExpression="attribute_not_exists(pk)",
                 )
             except ClientError as error:
                 # Another function made it first: theirs is the one every key must use.
-                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                if error_code(error) != "ConditionalCheckFailedException":
                     raise
-            item = self._table.get_item(Key={"pk": SECRET_PK}, ConsistentRead=True)["Item"]
+            item = self._table.get_item(Key={"pk": PERSON_SECRET_PK}, ConsistentRead=True)["Item"]
         return bytes.fromhex(item["secret"])

@@ -6,13 +6,17 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 
 from chalicelib.dayindex import DayIndex, Filter, Position, combine
+from chalicelib.dynamo import PERSON_KEY_ATTRIBUTE, submission_pk, ticket_pk
+from chalicelib.followups import ARCHIVES, with_archived_follow_ups
 from chalicelib.forms import FormDef, parse_submission_id
 from chalicelib.jsonable import plain
 from chalicelib.store import TOMBSTONE
 from chalicelib.tickets import normalize_ticket
 
 # Keys and bookkeeping that say nothing to staff.
-INTERNAL_ATTRIBUTES = frozenset({"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", "person_key"})
+INTERNAL_ATTRIBUTES = frozenset(
+    {"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", PERSON_KEY_ATTRIBUTE, ARCHIVES}
+)
 
 
 def public_record(item: Mapping) -> dict:
@@ -61,20 +65,21 @@ class StaffRecords:
         return self._day_index.newest(form.name, day_from, day_to, self._write_shards, limit, after, where)
 
     def stream(self, form: FormDef, day_from: date, day_to: date, where: Filter | None = None) -> Iterator[dict]:
-        """Yield the form's records of the office days, oldest first, a page at a time."""
-        return self._day_index.stream(form.name, day_from, day_to, self._write_shards, where)
+        """Yield the form's records of the office days, oldest first, a page at a time (with every follow-up)."""
+        for item in self._day_index.stream(form.name, day_from, day_to, self._write_shards, where):
+            yield with_archived_follow_ups(self._table, item)
 
     def submission(self, submission_id: str) -> dict | None:
-        """Return a stored submission by id (None if there is none or it was erased)."""
-        item = self._table.get_item(Key={"pk": f"sub#{submission_id}"}, ConsistentRead=True).get("Item")
-        return None if item is None or TOMBSTONE in item else item
+        """Return a stored submission by id, a member with every follow-up (None if none, or erased)."""
+        item = self._table.get_item(Key={"pk": submission_pk(submission_id)}, ConsistentRead=True).get("Item")
+        return None if item is None or TOMBSTONE in item else with_archived_follow_ups(self._table, item)
 
     def request(self, ticket: str) -> dict | None:
         """Return the request with this ticket, or None."""
         canonical = normalize_ticket(ticket)
         if canonical is None:
             return None
-        pointer = self._table.get_item(Key={"pk": f"ticket#{canonical}"}, ConsistentRead=True).get("Item")
+        pointer = self._table.get_item(Key={"pk": ticket_pk(canonical)}, ConsistentRead=True).get("Item")
         if pointer is None:
             return None
         item = self.submission(pointer["submission_id"])

@@ -1,4 +1,4 @@
-"""HTTP answers: JSON for page JavaScript, a redirect or a small HTML page for a plain form post."""
+"""HTTP answers: JSON for scripts (the page, the staff console), a redirect or a small page for a plain form post."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
+from chalicelib.bodies import is_form_post
 from chalicelib.forms import SUMMARY_MESSAGE, FormDef
 from chalicelib.store import SaveResult
 
@@ -18,6 +19,12 @@ BAD_BODY_MESSAGE = "提交的内容无法识别，请刷新页面后重新提交
 TOO_LARGE_MESSAGE = "提交的内容太长了，请删减后重新提交"
 CONFLICT_MESSAGE = "这个提交编号已用于另一份内容，请刷新页面后重新提交"
 UNAVAILABLE_MESSAGE = "服务器繁忙，请稍后重试"
+RECORD_TOO_LARGE_MESSAGE = "这条记录已经太大，无法再保存新的内容，请联系管理员"
+SERVER_ERROR_MESSAGE = "服务器出错了，没有保存成功。错误已记录，请联系管理员"
+SIGN_IN_MESSAGE = "请用有效的工作人员令牌登录（令牌不对、已过期或已停用）"
+FORBIDDEN_MESSAGE = "您的令牌无权查看或修改这些记录"
+CHANGED_MESSAGE = "这条记录刚被别人改过，请刷新后再改"
+RECORD_NOT_FOUND_MESSAGE = "没有找到这条记录，可能已被删除"
 RETRY_AFTER_SECONDS = 3
 
 _PAGE = """<!doctype html>
@@ -33,11 +40,16 @@ _PAGE = """<!doctype html>
 """
 
 
+def responder_for(request, site_url: str) -> Responder:
+    """Return the Responder for a request: pages for a plain form post, JSON for everything else."""
+    return Responder(is_form_post(request.headers), site_url, request.headers.get("referer"))
+
+
 class Responder:
     """Turns outcomes into answers in the format the client sent: JSON, or a form post."""
 
     def __init__(self, form_post: bool, site_url: str, referer: str | None = None) -> None:
-        self._form_post = form_post
+        self.form_post = form_post
         self._site_url = site_url
         # Only a page of our own site is a safe place to send the member back to.
         self._back = referer if referer and referer.startswith(site_url) else site_url
@@ -47,28 +59,35 @@ class Responder:
         body = {"id": result.id}
         if result.ticket:
             body["ticket"] = result.ticket
-        if self._form_post:
+        if self.form_post:
             query = urlencode({"form": form.name, **body})
             return Response(body="", status_code=303, headers={"Location": f"{self._site_url}thanks/?{query}"})
         return Response(body=body, status_code=201 if result.created else 200)
 
-    def invalid(self, form: FormDef, errors: dict[str, str]) -> Response:
-        """Answer 400 listing every field error."""
-        if self._form_post:
+    def invalid(self, errors: dict[str, str], form: FormDef | None = None) -> Response:
+        """Answer 400 listing every field error (in the form's order on a page)."""
+        if self.form_post:
             # The messages name each field's label; they come in the form's order.
-            order = {field.name: index for index, field in enumerate(form.fields)}
+            order = {field.name: index for index, field in enumerate(form.fields if form else ())}
             ordered = sorted(errors.items(), key=lambda pair: order.get(pair[0], len(order)))
             messages = dict.fromkeys(message for _, message in ordered)
             items = "".join(f"<li>{html.escape(message)}</li>" for message in messages)
             return self._page(400, SUMMARY_MESSAGE, f"<ul>{items}</ul>")
         return Response(body={"errors": errors, "message": SUMMARY_MESSAGE}, status_code=400)
 
-    def problem(self, status: int, message: str) -> Response:
-        """Answer an error that is not about one field."""
-        headers: dict[str, str | list[str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
-        if self._form_post:
+    def problem(
+        self, status: int, message: str, errors: dict[str, str] | None = None, headers: dict | None = None
+    ) -> Response:
+        """Answer an error: a message, and the errors by field if there are any."""
+        headers = dict(headers or {})
+        if status == 503:
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if self.form_post:
             return self._page(status, "提交没有成功", f"<p>{html.escape(message)}</p>", headers)
-        return Response(body={"message": message}, status_code=status, headers=headers)
+        body: dict = {"message": message}
+        if errors:
+            body["errors"] = errors
+        return Response(body=body, status_code=status, headers=headers)
 
     def _page(self, status: int, title: str, body: str, headers: dict | None = None) -> Response:
         text = _PAGE.format(title=html.escape(title), body=body, back=html.escape(self._back))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import time
@@ -11,30 +10,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ClientError
 
+from chalicelib.dynamo import (
+    BY_DAY_INDEX,
+    PERSON_KEY_ATTRIBUTE,
+    StoreUnavailable,
+    classified_errors,
+    day_key,
+    error_code,
+    is_cancelled_by_condition,
+    is_temporary,
+    submission_pk,
+    ticket_pk,
+)
 from chalicelib.forms import FormDef
-from chalicelib.personkeys import PERSON_KEY_ATTRIBUTE, PersonKeys, mobile_of
+from chalicelib.personkeys import PersonKeys, mobile_of
 from chalicelib.tickets import new_ticket, normalize_ticket
 
-BY_DAY_INDEX = "by_day"
 # Staff count and list by the office's calendar day: China has one time zone and no DST.
 OFFICE_TZ = timezone(timedelta(hours=8))
-# Errors that say "not now" rather than "never": the page retries after a 503.
-TRANSIENT_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-        "TransactionConflictException",
-    }
-)
-# Reasons a transaction was cancelled that the same request may clear by trying again.
-_RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 _NOT_EXISTS = "attribute_not_exists(pk)"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # An erased submission leaves an item with this flag and no personal data at its key.
@@ -52,10 +47,6 @@ class SaveResult:
 
 class Conflict(Exception):
     """The id is already used by a submission with other content."""
-
-
-class StoreUnavailable(Exception):
-    """DynamoDB is throttling or out of reach; nothing was stored, the client should retry."""
 
 
 def content_hash(form_name: str, clean: dict) -> str:
@@ -87,20 +78,6 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@contextlib.contextmanager
-def transient_errors_as_unavailable() -> Iterator[None]:
-    """Turn DynamoDB's "not now" errors and lost connections into StoreUnavailable."""
-    try:
-        yield
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in TRANSIENT_ERROR_CODES:
-            raise StoreUnavailable(str(error)) from error
-        raise
-    # Connection refused or reset, and timeouts: the write may not have happened.
-    except (BotoConnectionError, HTTPClientError) as error:
-        raise StoreUnavailable(str(error)) from error
-
-
 class SubmissionStore:
     """Submissions, request tickets and their status, in the table it is handed."""
 
@@ -125,14 +102,14 @@ class SubmissionStore:
 
     def save(self, form: FormDef, submission_id: str, clean: dict) -> SaveResult:
         """Store a validated submission once; a repeat with the same content is not an error."""
-        with transient_errors_as_unavailable():
+        with classified_errors():
             item = self.build_item(form, submission_id, clean)
             if form.issues_ticket:
                 return self._save_with_ticket(item)
             try:
                 self._table.put_item(Item=item, ConditionExpression=_NOT_EXISTS)
             except ClientError as error:
-                if _error_code(error) != "ConditionalCheckFailedException":
+                if error_code(error) != "ConditionalCheckFailedException":
                     raise
                 return self._stored_result(item)
             return SaveResult(submission_id, None, True)
@@ -142,12 +119,12 @@ class SubmissionStore:
         canonical = normalize_ticket(ticket)
         if canonical is None:
             return None
-        with transient_errors_as_unavailable():
-            pointer = self._table.get_item(Key={"pk": f"ticket#{canonical}"}).get("Item")
+        with classified_errors():
+            pointer = self._table.get_item(Key={"pk": ticket_pk(canonical)}).get("Item")
             if pointer is None:
                 return None
             request = self._table.get_item(
-                Key={"pk": f"sub#{pointer['submission_id']}"},
+                Key={"pk": submission_pk(pointer["submission_id"])},
                 ProjectionExpression="#status, #reply, #updated_at, #tombstone",
                 ExpressionAttributeNames={
                     "#status": "status",
@@ -169,9 +146,9 @@ class SubmissionStore:
 
     def is_registered(self, member_id: str) -> bool:
         """Return True if a registration is stored under this id and was not erased."""
-        with transient_errors_as_unavailable():
+        with classified_errors():
             item = self._table.get_item(
-                Key={"pk": f"sub#{member_id}"},
+                Key={"pk": submission_pk(member_id)},
                 ProjectionExpression="#form, #tombstone",
                 ExpressionAttributeNames={"#form": "form", "#tombstone": TOMBSTONE},
                 # The page links study marks to a registration the moment it is confirmed.
@@ -183,15 +160,15 @@ class SubmissionStore:
         """Return the form's submissions of the office days day_from..day_to, oldest first."""
         items: list[dict] = []
         day = day_from
-        with transient_errors_as_unavailable():
+        with classified_errors():
             while day <= day_to:
                 for shard in range(self._write_shards):
-                    items.extend(self._query_day_key(f"{form.name}#{day.isoformat()}#{shard}"))
+                    items.extend(self._query_day_key(day_key(form.name, day, shard)))
                 day += timedelta(days=1)
         return sorted(items, key=lambda item: item["day_sk"])
 
-    def _query_day_key(self, day_key: str) -> Iterator[dict]:
-        query = {"IndexName": BY_DAY_INDEX, "KeyConditionExpression": Key("day_key").eq(day_key)}
+    def _query_day_key(self, key: str) -> Iterator[dict]:
+        query = {"IndexName": BY_DAY_INDEX, "KeyConditionExpression": Key("day_key").eq(key)}
         while True:
             page = self._table.query(**query)
             yield from page["Items"]
@@ -204,9 +181,9 @@ class SubmissionStore:
         now = self._clock()
         created_at = format_timestamp(now)
         shard = shard_of(submission_id, self._write_shards)
-        office_day = now.astimezone(OFFICE_TZ).date().isoformat()
+        office_day = now.astimezone(OFFICE_TZ).date()
         item = {
-            "pk": f"sub#{submission_id}",
+            "pk": submission_pk(submission_id),
             "id": submission_id,
             "form": form.name,
             "data": clean,
@@ -214,7 +191,7 @@ class SubmissionStore:
             "created_at": created_at,
             "shard": shard,
             "write_shards": self._write_shards,
-            "day_key": f"{form.name}#{office_day}#{shard}",
+            "day_key": day_key(form.name, office_day, shard),
             "day_sk": f"{created_at}#{submission_id}",
         }
         mobile = mobile_of(form, clean)
@@ -231,7 +208,7 @@ class SubmissionStore:
         for attempt in range(self._max_attempts):
             ticket = self._make_ticket()
             request = {**item, "ticket": ticket, "status": "new", "reply": "", "updated_at": item["created_at"]}
-            pointer = {"pk": f"ticket#{ticket}", "submission_id": submission_id, "created_at": item["created_at"]}
+            pointer = {"pk": ticket_pk(ticket), "submission_id": submission_id, "created_at": item["created_at"]}
             if "expires_at" in item:
                 pointer["expires_at"] = item["expires_at"]
             try:
@@ -242,14 +219,12 @@ class SubmissionStore:
                     ]
                 )
             except ClientError as error:
-                if _error_code(error) != "TransactionCanceledException":
-                    raise
-                submission_reason, ticket_reason = _cancellation_codes(error)
-                if submission_reason == "ConditionalCheckFailed":
+                if is_cancelled_by_condition(error, 0):
                     return self._stored_result(item)
-                if ticket_reason == "ConditionalCheckFailed":
+                if is_cancelled_by_condition(error, 1):
+                    # The ticket is taken: draw another.
                     continue
-                if {submission_reason, ticket_reason} & _RETRYABLE_REASONS:
+                if error_code(error) == "TransactionCanceledException" and is_temporary(error):
                     # Usually a concurrent retry of this same submission: let it finish.
                     time.sleep(0.05 * 2**attempt)
                     continue
@@ -276,13 +251,3 @@ class SubmissionStore:
         if stored["content_hash"] != item["content_hash"]:
             raise Conflict(item["id"])
         return SaveResult(item["id"], stored.get("ticket"), False)
-
-
-def _error_code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
-
-
-def _cancellation_codes(error: ClientError) -> tuple[str, str]:
-    reasons = [reason.get("Code", "") for reason in error.response.get("CancellationReasons", [])]
-    reasons += [""] * (2 - len(reasons))
-    return reasons[0], reasons[1]

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.config import read_region
 from chalicelib.downloads import create_bucket
+from chalicelib.dynamo import BY_DAY_INDEX, BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, error_code
 
 CHALICE_CONFIG = Path(__file__).resolve().parents[1] / ".chalice" / "config.json"
 TTL_ATTRIBUTE = "expires_at"
@@ -25,11 +26,11 @@ TABLE_SPECS: dict[str, dict] = {
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "day_key", "AttributeType": "S"},
             {"AttributeName": "day_sk", "AttributeType": "S"},
-            {"AttributeName": "person_key", "AttributeType": "S"},
+            {"AttributeName": PERSON_KEY_ATTRIBUTE, "AttributeType": "S"},
         ],
         "GlobalSecondaryIndexes": [
             {
-                "IndexName": "by_day",
+                "IndexName": BY_DAY_INDEX,
                 "KeySchema": [
                     {"AttributeName": "day_key", "KeyType": "HASH"},
                     {"AttributeName": "day_sk", "KeyType": "RANGE"},
@@ -40,9 +41,9 @@ TABLE_SPECS: dict[str, dict] = {
             {
                 # Everything stored about one person, found by a keyed hash of their mobile
                 # number (never the number itself). Sparse: only items with a number are in it.
-                "IndexName": "by_person",
+                "IndexName": BY_PERSON_INDEX,
                 "KeySchema": [
-                    {"AttributeName": "person_key", "KeyType": "HASH"},
+                    {"AttributeName": PERSON_KEY_ATTRIBUTE, "KeyType": "HASH"},
                     {"AttributeName": "day_sk", "KeyType": "RANGE"},
                 ],
                 # A person has a handful of items: their keys, then a GetItem each, are enough.
@@ -62,7 +63,7 @@ def create_tables(dynamodb_client, names: Mapping[str, str]) -> list[str]:
             dynamodb_client.create_table(TableName=table_name, **TABLE_SPECS[logical_name])
             created.append(table_name)
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ResourceInUseException":
+            if error_code(error) != "ResourceInUseException":
                 raise
         dynamodb_client.get_waiter("table_exists").wait(
             TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
+from chalicelib.dynamo import BY_DAY_INDEX, TOKENS_DAY_KEY, error_code, token_id_of, token_pk
 from chalicelib.forms import SLUG_PATTERN_64
 from chalicelib.store import format_timestamp, parse_timestamp
 
@@ -21,8 +22,6 @@ MAX_DAYS = 366
 MAX_NAME_LENGTH = 40
 # A station token's scope becomes one DynamoDB IN filter, which takes at most 100 values.
 MAX_STATIONS = 100
-# Every token item is listed under one key of the by_day index: there are only ever a few.
-TOKENS_DAY_KEY = "staff#tokens"
 _ID_HEX_CHARACTERS = 12
 # "<id>.<secret>": the id finds the item, the secret (token_urlsafe(32): 43 characters,
 # 256 random bits) is what proves the bearer. A fast hash is right for a secret that long.
@@ -152,7 +151,7 @@ class TokenStore:
                 expires_at=format_timestamp(now + timedelta(days=days)),
             )
             item = {
-                "pk": f"token#{token_id}",
+                "pk": token_pk(token_id),
                 "secret_sha256": hash_secret(secret),
                 "name": record.name,
                 "role": role,
@@ -166,7 +165,7 @@ class TokenStore:
                 self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
             except ClientError as error:
                 # 48 random bits rarely collide; when they do, draw another id.
-                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                if error_code(error) == "ConditionalCheckFailedException":
                     continue
                 raise
             return IssuedToken(f"{token_id}.{secret}", record)
@@ -174,7 +173,7 @@ class TokenStore:
     def list(self) -> list[StaffToken]:
         """Return every token ever issued, newest first (expired and revoked ones too)."""
         query = {
-            "IndexName": "by_day",
+            "IndexName": BY_DAY_INDEX,
             "KeyConditionExpression": "day_key = :key",
             "ExpressionAttributeValues": {":key": TOKENS_DAY_KEY},
             "ScanIndexForward": False,
@@ -191,14 +190,14 @@ class TokenStore:
         """Revoke a token from now on; return it, or None if there is no such token."""
         try:
             item = self._table.update_item(
-                Key={"pk": f"token#{token_id}"},
+                Key={"pk": token_pk(token_id)},
                 UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :now)",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":now": format_timestamp(self._clock())},
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return None
             raise
         return _record(item)
@@ -210,7 +209,7 @@ class TokenStore:
             raise NotAuthenticated("no token, or not shaped like one")
         token_id, secret = match.groups()
         # A strongly consistent read: a token revoked a moment ago is refused now.
-        item = self._table.get_item(Key={"pk": f"token#{token_id}"}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(Key={"pk": token_pk(token_id)}, ConsistentRead=True).get("Item")
         # Hash and compare even for an unknown id, so the answer takes as long either way.
         stored = item["secret_sha256"] if item else "0" * 64
         if not hmac.compare_digest(hash_secret(secret), stored) or item is None:
@@ -225,7 +224,7 @@ class TokenStore:
 
 def _record(item: dict) -> StaffToken:
     return StaffToken(
-        id=item["pk"].removeprefix("token#"),
+        id=token_id_of(item["pk"]),
         name=item["name"],
         role=item["role"],
         stations=tuple(item.get("stations") or ()),

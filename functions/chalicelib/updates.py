@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
 from chalicelib.audit import AuditLog
+from chalicelib.dynamo import is_cancelled_by_condition, submission_pk
+from chalicelib.followups import (
+    ARCHIVES,
+    FOLLOW_UPS,
+    archive_count,
+    archive_item,
+    plan_follow_up,
+    with_archived_follow_ups,
+)
 from chalicelib.records import StaffRecords
 from chalicelib.staffinput import FollowUp, Liaison, RequestChange, Transfer
-from chalicelib.store import TOMBSTONE, StoreUnavailable, format_timestamp
+from chalicelib.store import TOMBSTONE, format_timestamp
 from chalicelib.tokens import StaffToken
 from chalicelib.workflow import transition_problem
 
-MAX_FOLLOW_UPS = 200
 # A concurrent change is rare (two staff on one request): re-read and try again a few times.
 MAX_ATTEMPTS = 3
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(#tombstone) AND #form = :form"
+_NEW = "attribute_not_exists(pk)"
 
 
 class NotFound(Exception):
@@ -43,6 +52,17 @@ def _utc_now() -> datetime:
 
 def _by(actor: StaffToken) -> dict:
     return {"by": actor.id, "by_name": actor.name}
+
+
+def _member_update(member_id: str, expression: str, names: dict, values: dict) -> dict:
+    # Only a live registration is changed: not another form, not a tombstone.
+    return {
+        "Key": {"pk": submission_pk(member_id)},
+        "UpdateExpression": expression,
+        "ConditionExpression": _LIVE,
+        "ExpressionAttributeNames": {**names, "#tombstone": TOMBSTONE, "#form": "form"},
+        "ExpressionAttributeValues": {**values, ":form": "registration"},
+    }
 
 
 class RecordUpdates:
@@ -116,23 +136,48 @@ class RecordUpdates:
         )
 
     def add_follow_up(self, member_id: str, follow_up: FollowUp, actor: StaffToken) -> dict:
-        """Record one follow-up with a member; return the member."""
+        """Record one follow-up with a member, moving the oldest to an archive when the item grows large."""
         entry = {
             "date": follow_up.day.isoformat(),
             "note": follow_up.note,
             "at": format_timestamp(self._clock()),
             **_by(actor),
         }
-        return self._change_member(
-            member_id,
-            actor,
-            "member.follow_up",
-            "SET #follow_ups = list_append(if_not_exists(#follow_ups, :empty), :entry)",
-            {"#follow_ups": "follow_ups"},
-            {":empty": [], ":entry": [entry], ":max": MAX_FOLLOW_UPS},
-            # An item holds at most 400 KB: the list is capped well below that.
-            extra_condition="(attribute_not_exists(#follow_ups) OR size(#follow_ups) < :max)",
-        )
+        for _ in range(MAX_ATTEMPTS):
+            member = self._table.get_item(Key={"pk": submission_pk(member_id)}, ConsistentRead=True).get("Item")
+            if member is None or TOMBSTONE in member or member.get("form") != "registration":
+                raise NotFound(member_id)
+            if entry in member.get(FOLLOW_UPS, []):
+                # Written by the attempt before, whose condition failed only on its own retry.
+                return with_archived_follow_ups(self._table, member)
+            kept, moved = plan_follow_up(member, entry)
+            archives = archive_count(member)
+            values: dict = {":kept": kept}
+            # Written only over the list as it was read: a follow-up added meanwhile means planning again.
+            if FOLLOW_UPS in member:
+                unchanged = ["size(#follow_ups) = :seen"]
+                values[":seen"] = len(member[FOLLOW_UPS])
+            else:
+                unchanged = ["attribute_not_exists(#follow_ups)"]
+            if archives:
+                unchanged.append("#archives = :archives")
+                values[":archives"] = archives
+            else:
+                unchanged.append("attribute_not_exists(#archives)")
+            expression = "SET #follow_ups = :kept"
+            more = []
+            if moved:
+                expression += ", #archives = :next"
+                values[":next"] = archives + 1
+                archive = archive_item(member, archives + 1, moved)
+                more.append({"Put": {"TableName": self._table.name, "Item": archive, "ConditionExpression": _NEW}})
+            update = _member_update(member_id, expression, {"#follow_ups": FOLLOW_UPS, "#archives": ARCHIVES}, values)
+            update["ConditionExpression"] += "".join(f" AND {part}" for part in unchanged)
+            if self._write(update, self._audit.entry(actor, "member.follow_up", [member_id]), more):
+                # The member as just written: the item is not read again, only the archives are.
+                written = {**member, FOLLOW_UPS: kept, ARCHIVES: values.get(":next", archives)}
+                return with_archived_follow_ups(self._table, written)
+        raise ChangedMeanwhile(member_id)
 
     def set_transfer(self, member_id: str, transfer: Transfer, actor: StaffToken) -> dict:
         """Set where the member's membership transfer stands; return the member."""
@@ -156,42 +201,35 @@ class RecordUpdates:
         expression: str,
         names: dict,
         values: dict,
-        extra_condition: str | None = None,
         detail: dict | None = None,
     ) -> dict:
-        condition = _LIVE if extra_condition is None else f"{_LIVE} AND {extra_condition}"
-        update = {
-            "Key": {"pk": f"sub#{member_id}"},
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {**names, "#tombstone": TOMBSTONE, "#form": "form"},
-            "ExpressionAttributeValues": {**values, ":form": "registration"},
-        }
+        update = _member_update(member_id, expression, names, values)
         audit = self._audit.entry(actor, action, [member_id], detail)
         if not self._write(update, audit):
             if self._records.member(member_id) is None:
                 raise NotFound(member_id)
-            if extra_condition is not None:
-                raise Refused("note", f"跟进记录已满{MAX_FOLLOW_UPS}条，请联系管理员")
             raise ChangedMeanwhile(member_id)
         return self._reload(member_id)
 
-    def _write(self, update: dict, audit_item: dict) -> bool:
+    def _write(self, update: dict, audit_item: dict, more: Iterable[dict] = ()) -> bool:
+        """Write the change with its audit entry; return False if the record's condition failed."""
+        actions = [
+            {"Update": {"TableName": self._table.name, **update}},
+            *more,
+            self._audit.transaction_put(audit_item),
+        ]
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Update": {"TableName": self._table.name, **update}},
-                    self._audit.transaction_put(audit_item),
-                ]
-            )
+            self._client.transact_write_items(TransactItems=actions)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            # The audit entry's id is new to this change: if it is there already, this is
+            # botocore retrying a transaction that went through but whose answer was lost.
+            if is_cancelled_by_condition(error, len(actions) - 1):
+                return True
+            if is_cancelled_by_condition(error):
                 return False
-            # Another transaction on the same item, or throttling: the client may try again.
-            raise StoreUnavailable(str(error)) from error
+            # Another transaction on the same item, throttling, or a refusal: the caller's
+            # classified_errors() says which.
+            raise
         return True
 
     def _reload(self, submission_id: str) -> dict:
