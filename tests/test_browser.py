@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import zxingcpp
 from conftest import stack_table
@@ -167,9 +169,14 @@ def test_search_index_is_fetched_only_when_search_is_opened(stack, phone):
 def test_an_opened_lesson_reads_offline(stack, phone):
     lesson = load_content(ROOT).lessons[0]
     phone.goto(stack["site"] + f"lessons/{lesson.slug}/")
-    phone.wait_for_function(
-        "navigator.serviceWorker.ready.then(() => caches.match(location.href)).then(Boolean)", polling=200
-    )
+    # evaluate() awaits the page's promise; wait_for_function would take the pending promise
+    # itself as a truthy answer and go offline before the worker had kept the page.
+    deadline = time.monotonic() + 30
+    while not phone.evaluate(
+        "async () => { await navigator.serviceWorker.ready; return !!(await caches.match(location.href)); }"
+    ):
+        assert time.monotonic() < deadline, "the service worker never kept the lesson"
+        time.sleep(0.2)
     phone.context.set_offline(True)
     try:
         phone.reload()

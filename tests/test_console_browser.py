@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import urllib.request
 import uuid
@@ -218,3 +219,26 @@ def test_a_liaison_follow_up_and_transfer_are_saved_from_the_rendered_forms(stac
     phone.click("[data-staff-detail] form:has(select[name=state]) button[type=submit]")
     phone.wait_for_selector("[data-staff-notice]:has-text('已保存')")
     assert phone.input_value("[data-staff-detail] select[name=state]") == "in_progress"
+
+
+def test_the_console_keeps_china_time_on_a_phone_in_another_zone(stack, browser):
+    """At 01:30 in China on 2 January, a phone set to Los Angeles (still 1 January there)
+    opens the lists at China's day: the offset is the one the build writes, not the phone's."""
+    playwright, chromium = browser
+    context = chromium.new_context(
+        **{**playwright.devices[PHONE], "viewport": {"width": WIDTH, "height": 844}},
+        locale="zh-CN",
+        timezone_id="America/Los_Angeles",
+    )
+    try:
+        page = context.new_page()
+        page.clock.set_fixed_time(datetime.datetime(2026, 1, 1, 17, 30, tzinfo=datetime.UTC))
+        sign_in(page, stack)
+        defaults = page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('input[data-default]')]"
+            ".map(input => [input.dataset.default, input.value]))"
+        )
+        assert defaults["to"] == "2026-01-02"
+        assert defaults["week"] == "2025-12-27"
+    finally:
+        context.close()

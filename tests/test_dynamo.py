@@ -58,21 +58,31 @@ def classified(error: Exception) -> Exception:
     return raised.value
 
 
-def test_an_item_over_400_kb_in_utf8_is_refused_for_good_not_retried(submissions_table):
+def _write_whole(table, item):
+    table.put_item(Item=item)
+
+
+def _update_note(table, item):
+    table.update_item(
+        Key={"pk": item["pk"]}, UpdateExpression="SET note = :n", ExpressionAttributeValues={":n": item["note"]}
+    )
+
+
+def _put_in_transaction(table, item):
+    table.meta.client.transact_write_items(TransactItems=[{"Put": {"TableName": table.name, "Item": item}}])
+
+
+@pytest.mark.needs("item sizes in UTF-8 bytes")
+@pytest.mark.parametrize(
+    "write",
+    [_write_whole, _update_note, pytest.param(_put_in_transaction, marks=pytest.mark.needs("transactions"))],
+)
+def test_an_item_over_400_kb_in_utf8_is_refused_for_good_not_retried(submissions_table, write):
     item = {"pk": f"sub#{uuid.uuid4()}", "note": FOUR_BYTE_TEXT}
     # Far under 400 K characters, far over 400 KB.
     assert len(FOUR_BYTE_TEXT) < MAX_ITEM_BYTES < item_size(item)
-    for write in (
-        lambda: submissions_table.put_item(Item=item),
-        lambda: submissions_table.update_item(
-            Key={"pk": item["pk"]}, UpdateExpression="SET note = :n", ExpressionAttributeValues={":n": FOUR_BYTE_TEXT}
-        ),
-        lambda: submissions_table.meta.client.transact_write_items(
-            TransactItems=[{"Put": {"TableName": submissions_table.name, "Item": item}}]
-        ),
-    ):
-        error = classified(raised_by(write))
-        assert isinstance(error, StoreRefused) and error.too_large
+    error = classified(raised_by(lambda: write(submissions_table, item)))
+    assert isinstance(error, StoreRefused) and error.too_large
 
 
 def test_an_invalid_request_and_a_missing_table_are_refused_not_retried(submissions_table, dynamodb_client):
@@ -82,6 +92,7 @@ def test_an_invalid_request_and_a_missing_table_are_refused_not_retried(submissi
         assert isinstance(error, StoreRefused) and not error.too_large
 
 
+@pytest.mark.needs("transactions")
 def test_a_failed_condition_in_a_transaction_is_named_by_position(submissions_table):
     submissions_table.put_item(Item={"pk": "sub#taken"})
     new = "attribute_not_exists(pk)"
@@ -148,6 +159,7 @@ def test_errors_the_server_never_makes_are_classified_too(error, temporary, too_
 # ---- The answers: 503 only for what a retry can clear ----
 
 
+@pytest.mark.needs("transactions")
 def test_a_member_record_too_large_to_change_answers_413_in_chinese(api, admin_token, submissions_table):
     member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
     key = {"pk": f"sub#{member}"}

@@ -8,6 +8,7 @@ import json
 import urllib.request
 from datetime import datetime
 
+import pytest
 from chalicelib.dynamo import MAX_ITEM_BYTES, item_size
 from chalicelib.followups import MEMBER_ITEM_BUDGET
 from chalicelib.store import OFFICE_TZ
@@ -39,6 +40,7 @@ def all_items(table) -> list[dict]:
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+@pytest.mark.needs("transactions")
 def test_250_long_follow_ups_are_all_stored_and_shown_and_erased(api, admin_token, submissions_table):
     member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
     token = bearer(admin_token.token)

@@ -52,15 +52,18 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
-  // The office keeps China's time (UTC+8, no daylight saving), whatever the device says.
+  // The office keeps China's time, whatever the device says: its offset from UTC is the
+  // one the build writes into the page (hours.page_rule()), not written again here.
+  var CHINA_OFFSET_MS = JSON.parse($("script[data-sanwei-hours-rule]").textContent).utcOffsetMinutes * 60000;
+
   function chinaDate(offsetDays) {
-    var d = new Date(Date.now() + 8 * 3600 * 1000 + (offsetDays || 0) * 86400 * 1000);
+    var d = new Date(Date.now() + CHINA_OFFSET_MS + (offsetDays || 0) * 86400 * 1000);
     return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
   }
 
   function chinaTime(iso) {
     if (!iso) return "";
-    var d = new Date(new Date(iso).getTime() + 8 * 3600 * 1000);
+    var d = new Date(new Date(iso).getTime() + CHINA_OFFSET_MS);
     if (isNaN(d.getTime())) return iso;
     return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
       pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
