@@ -84,9 +84,9 @@ def data_stack_template(stage: Stage) -> dict:
     outputs.update(
         {
             f"{EXPORTS_BUCKET}Name": _output("导出文件桶的名称", {"Ref": EXPORTS_BUCKET}),
-            f"{EXPORTS_BUCKET}Arn": _output("导出文件桶的 ARN", _bucket_arn(EXPORTS_BUCKET)),
+            f"{EXPORTS_BUCKET}Arn": _output("导出文件桶的 ARN", {"Fn::GetAtt": [EXPORTS_BUCKET, "Arn"]}),
             f"{SITE_BUCKET}Name": _output("网站文件桶的名称", {"Ref": SITE_BUCKET}),
-            f"{SITE_BUCKET}Arn": _output("网站文件桶的 ARN", _bucket_arn(SITE_BUCKET)),
+            f"{SITE_BUCKET}Arn": _output("网站文件桶的 ARN", {"Fn::GetAtt": [SITE_BUCKET, "Arn"]}),
             # The CDN's origin. Its bucket policy (reads by the CloudFront distribution, through
             # origin access control) belongs to the stack that makes the distribution: a bucket
             # has one policy, and it must name the distribution.
@@ -178,18 +178,17 @@ def _tls_only_policy(bucket: str) -> dict:
                         "Effect": "Deny",
                         "Principal": "*",
                         "Action": "s3:*",
-                        "Resource": [_bucket_arn(bucket), {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"}],
+                        # ${AWS::Partition} is aws-cn in the China regions, aws elsewhere.
+                        "Resource": [
+                            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}"},
+                            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"},
+                        ],
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     }
                 ],
             },
         },
     }
-
-
-def _bucket_arn(bucket: str) -> dict:
-    # ${AWS::Partition} is aws-cn in the China regions, aws elsewhere.
-    return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}"}
 
 
 def _output(description: str, value: object) -> dict:
