@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sitegen.problems import (
     ContentError,
@@ -112,23 +114,24 @@ def _read_stage(report: FileReport, stages: dict, name: object, fields: object) 
             f"环境 '{name}' 在中国区域（{region}），那里的 CloudFront 不能用它自带的地址提供网站："
             "请写 site_domain，一个已经 ICP 备案的域名",
         )
-    rate = fields.get("throttle_rate")
-    if "throttle_rate" in fields and not (is_number(rate) and 0 < rate <= MAX_THROTTLE_RATE):
-        report.at_value(
-            fields,
-            "throttle_rate",
-            f"throttle_rate 要写每秒请求数，大于 0、不超过 {MAX_THROTTLE_RATE}，现在是{kind_of(rate)}",
-        )
-    burst = fields.get("throttle_burst")
-    if "throttle_burst" in fields and not (is_integer(burst) and 1 <= burst <= MAX_THROTTLE_BURST):
-        report.at_value(
-            fields,
-            "throttle_burst",
-            f"throttle_burst 要写一个整数，1 到 {MAX_THROTTLE_BURST}，现在是{kind_of(burst)}",
-        )
-    if len(report.problems) > before:
+    rate = _check_limit(report, fields, "throttle_rate", is_number, MAX_THROTTLE_RATE, "每秒请求数，大于 0、不超过")
+    burst = _check_limit(report, fields, "throttle_burst", is_integer, MAX_THROTTLE_BURST, "一个整数，1 到")
+    if len(report.problems) > before or region is None or rate is None or burst is None:
         return None
-    return Stage(str(name), str(region), site_domain, alarm_email, float(rate), int(burst))
+    return Stage(str(name), region, site_domain, alarm_email, float(rate), int(burst))
+
+
+def _check_limit(
+    report: FileReport, fields: dict, key: str, is_kind: Callable[[object], bool], most: int, what: str
+) -> Any:
+    # A missing one is reported by check_keys, as every required field is.
+    if key not in fields:
+        return None
+    value: Any = fields[key]
+    if is_kind(value) and 0 < value <= most:
+        return value
+    report.at_value(fields, key, f"{key} 要写{what} {most}，现在是{kind_of(value)}")
+    return None
 
 
 def _check_region(report: FileReport, fields: dict) -> str | None:
