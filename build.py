@@ -4,6 +4,7 @@ python build.py check                      report every content problem as path:
 python build.py [build] [--site-url URL] [--api-url URL]
 python build.py serve                      site, API and DynamoDB on this machine
 python build.py tables --stage prod        create a stage's tables and exports bucket (idempotent)
+python build.py stack --stage prod         print a stage's data stack template (stages.yaml); --output FILE
 python build.py tokens create --stage prod --name 张三 --role admin|station [--stations a,b] [--days 30]
 python build.py tokens list --stage prod   staff tokens: list them, or revoke one (tokens revoke --id ID)
 
@@ -48,7 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per job, each with only its own options."""
     parser = _Parser(
         prog="build.py",
-        description="三微（Sanwei）的命令行：检查内容、生成网站、在本机运行、建表、管理工作人员令牌。\n"
+        description="三微（Sanwei）的命令行：检查内容、生成网站、在本机运行、建表、生成数据栈模板、管理工作人员令牌。\n"
         "不写命令时就是 build（生成网站）。每个命令的说明：python3 build.py <命令> --help",
     )
     commands = parser.add_subparsers(dest="command", metavar="<命令>", parser_class=_Parser)
@@ -87,6 +88,15 @@ def make_parser() -> argparse.ArgumentParser:
         description="创建一个 Chalice 环境（stage）的数据表和导出文件桶；已有的保持不动，可以重复运行。",
     )
     _add_stage(tables)
+
+    stack = commands.add_parser(
+        "stack",
+        help="生成一个环境的数据栈模板（CloudFormation）",
+        description="按 stages.yaml 里这个环境的设置，生成数据栈的 CloudFormation 模板：提交记录表、"
+        "导出文件桶、网站文件桶和告警主题。只生成模板，不连 AWS。",
+    )
+    stack.add_argument("--stage", required=True, metavar="STAGE", help="stages.yaml 里的环境名，例如 prod")
+    stack.add_argument("--output", type=Path, metavar="FILE", help="把模板写进这个文件（不写就打印出来）")
 
     tokens = commands.add_parser(
         "tokens",
@@ -180,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"环境 {args.stage} 的导出文件桶 {bucket}：{'已新建' if made else '已存在'}。")
         return 0
 
+    if args.command == "stack":
+        return print_data_stack(args)
+
     if args.command == "tokens":
         return run_tokens(args)
 
@@ -199,6 +212,27 @@ def main(argv: list[str] | None = None) -> int:
         # Broken content: the problems, as `check` lists them, not a traceback.
         print(error, file=sys.stderr)
         return 1
+
+
+def print_data_stack(args: argparse.Namespace) -> int:
+    """`python build.py stack --stage prod`: the stage's data stack template, printed or written."""
+    sys.path.insert(0, str(ROOT / "functions"))
+    from deploy.datastack import data_stack_template, render_template
+    from deploy.stages import load_stage
+    from sitegen.problems import ContentError
+
+    try:
+        stage = load_stage(args.stage)
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    template = render_template(data_stack_template(stage))
+    if args.output is None:
+        sys.stdout.write(template)
+        return 0
+    args.output.write_text(template, encoding="utf-8")
+    print(f"环境 {stage.name} 的数据栈模板已写到 {args.output}（区域 {stage.region}）")
+    return 0
 
 
 def run_tokens(args: argparse.Namespace) -> int:

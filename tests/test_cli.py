@@ -33,6 +33,7 @@ def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
         (["build"], ["--site-url", "--api-url", "--site-dir"], ["--site-port", "--role"]),
         (["check"], ["文件:行号"], ["--site-port", "--site-url", "--stage"]),
         (["tables"], ["--stage", "--endpoint-url"], ["--site-port", "--role", "--name"]),
+        (["stack"], ["--stage", "--output", "stages.yaml"], ["--endpoint-url", "--site-port", "--role"]),
         (["tokens", "create"], ["--name", "--role", "--stations", "--days", "--stage"], ["--site-port", "--id"]),
         (["tokens", "revoke"], ["--id", "--stage"], ["--role", "--site-port"]),
         (["tokens", "list"], ["--stage", "--endpoint-url"], ["--id", "--role"]),
@@ -58,6 +59,7 @@ def test_the_top_help_lists_every_command_in_chinese():
         ("check", "检查"),
         ("serve", "本机"),
         ("tables", "数据表"),
+        ("stack", "数据栈模板"),
         ("tokens", "令牌"),
     ]:
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(command + " "))
@@ -106,6 +108,7 @@ def test_the_top_help_lists_every_command_in_chinese():
             {"stations": "hongqi-first-street,caogou-bank", "endpoint_url": "http://127.0.0.1:8002"},
         ),
         (["tokens", "list", "--stage", "prod"], {"command": "tokens", "action": "list", "stage": "prod"}),
+        (["stack", "--stage", "prod"], {"command": "stack", "stage": "prod", "output": None}),
         (["tokens", "revoke", "--stage", "prod", "--id", "3f9a0c1b2d4e"], {"action": "revoke", "id": "3f9a0c1b2d4e"}),
     ],
 )
@@ -114,7 +117,7 @@ def test_readme_command_lines_still_mean_what_they_did(argv, expected):
     assert {key: args[key] for key in expected} == expected
 
 
-@pytest.mark.parametrize("argv", [["serve", "--site-port", "x"], ["tokens"], ["serve", "--role", "admin"]])
+@pytest.mark.parametrize("argv", [["serve", "--site-port", "x"], ["tokens"], ["serve", "--role", "admin"], ["stack"]])
 def test_a_wrong_command_line_is_refused_in_chinese(argv):
     result = run_build_py(*argv)
     assert result.returncode == 2
