@@ -156,6 +156,38 @@ def browser():
         chromium.close()
 
 
+def new_phone_context(browser, width: int | None = None, **options):
+    """A fresh context on the tests' phone (sitegen.chromium.PHONE, Chinese locale), `width`
+    CSS pixels wide if given; `options` go to Playwright (a time zone, say)."""
+    from sitegen.chromium import PHONE
+
+    playwright, chromium = browser
+    device = dict(playwright.devices[PHONE])
+    if width is not None:
+        # A narrow phone, as tall as the phone's whole screen (its browser bar hidden).
+        device["viewport"] = {"width": width, "height": device["screen"]["height"]}
+    return chromium.new_context(**{**device, "locale": "zh-CN", "accept_downloads": True, **options})
+
+
+@pytest.fixture
+def phone(browser, request):
+    """A page on the tests' phone, in a context of its own; a module's PHONE_WIDTH narrows it."""
+    context = new_phone_context(browser, getattr(request.module, "PHONE_WIDTH", None))
+    yield context.new_page()
+    context.close()
+
+
+def scan_all(table) -> list[dict]:
+    """Every item in a table, read consistently, page after page."""
+    items, query = [], {"ConsistentRead": True}
+    while True:
+        page = table.scan(**query)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 @pytest.fixture(scope="session")
 def aws_test_env():
     """Dummy credentials and region, so nothing can reach a real AWS account."""

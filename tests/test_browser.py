@@ -16,15 +16,6 @@ from sitegen.site import ROOT
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def phone(browser):
-    playwright, chromium = browser
-    context = chromium.new_context(**playwright.devices[PHONE], locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def fill_registration(page, name: str, mobile: str = "13900139000") -> None:
     page.fill("#registration-name", name)
     page.fill("#registration-mobile", mobile)

@@ -10,22 +10,12 @@ import uuid
 import pytest
 from chalicelib.forms import DEFAULT_MAX_LENGTH
 from chalicelib.staffinput import DATE_PATTERN, FOLLOW_UP_FIELDS, LIAISON_FIELDS, TRANSFER_FIELDS
-
-from sitegen.chromium import PHONE
+from conftest import new_phone_context
 
 pytestmark = pytest.mark.browser
 STATION = "hongqi-first-street"
-WIDTH = 390
-
-
-@pytest.fixture
-def phone(browser):
-    playwright, chromium = browser
-    context = chromium.new_context(
-        **{**playwright.devices[PHONE], "viewport": {"width": WIDTH, "height": 844}}, locale="zh-CN"
-    )
-    yield context.new_page()
-    context.close()
+# The narrowest common phone screen.
+PHONE_WIDTH = 390
 
 
 def post(stack, path: str, body: dict) -> dict:
@@ -122,10 +112,10 @@ def test_every_tab_can_be_seen_and_tapped_at_390_px(stack, phone, text_size):
     )
     assert [tab["name"] for tab in tabs] == ["overview", "records", "export", "people", "audit"]
     for tab in tabs:
-        assert tab["left"] >= 0 and tab["right"] <= WIDTH, tab
+        assert tab["left"] >= 0 and tab["right"] <= PHONE_WIDTH, tab
         assert tab["left"] >= tab["barLeft"] and tab["right"] <= tab["barRight"], tab
         assert tab["hit"], tab
-    assert phone.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     phone.click("a[data-tab=audit]")
     assert shown_panels(phone) == ["audit"]
 
@@ -224,12 +214,7 @@ def test_a_liaison_follow_up_and_transfer_are_saved_from_the_rendered_forms(stac
 def test_the_console_keeps_china_time_on_a_phone_in_another_zone(stack, browser):
     """At 01:30 in China on 2 January, a phone set to Los Angeles (still 1 January there)
     opens the lists at China's day: the offset is the one the build writes, not the phone's."""
-    playwright, chromium = browser
-    context = chromium.new_context(
-        **{**playwright.devices[PHONE], "viewport": {"width": WIDTH, "height": 844}},
-        locale="zh-CN",
-        timezone_id="America/Los_Angeles",
-    )
+    context = new_phone_context(browser, PHONE_WIDTH, timezone_id="America/Los_Angeles")
     try:
         page = context.new_page()
         page.clock.set_fixed_time(datetime.datetime(2026, 1, 1, 17, 30, tzinfo=datetime.UTC))

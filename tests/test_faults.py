@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from chalicelib.store import OFFICE_TZ
-from conftest import STAFF_REGISTRATION, bearer, chalice_client, post_submission
+from conftest import STAFF_REGISTRATION, bearer, chalice_client, post_submission, scan_all
 
 DYNAMODB_JSON = "application/x-amz-json-1.0"
 # The bodies DynamoDB itself sends with these errors.
@@ -239,14 +239,7 @@ def send_like_the_queue(api_url: str, submission: Submission) -> None:
 
 def stored_items(endpoint: str, table_name: str) -> list[dict]:
     """Every item in the table, read straight from the embedded server (no faults)."""
-    table = boto3.resource("dynamodb", endpoint_url=endpoint).Table(table_name)
-    items, query = [], {"ConsistentRead": True}
-    while True:
-        page = table.scan(**query)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return scan_all(boto3.resource("dynamodb", endpoint_url=endpoint).Table(table_name))
 
 
 @pytest.mark.needs("transactions")

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.dynamo import MAX_ITEM_BYTES, item_size
 from chalicelib.followups import MEMBER_ITEM_BUDGET
 from chalicelib.store import OFFICE_TZ
-from conftest import STAFF_MOBILE, STAFF_REGISTRATION, bearer, post_submission
+from conftest import STAFF_MOBILE, STAFF_REGISTRATION, bearer, post_submission, scan_all
 
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 FOLLOW_UPS = 250
@@ -30,16 +30,6 @@ def holds_four_byte_text(item: dict) -> bool:
     return any(ord(character) > 0xFFFF for character in json.dumps(item, ensure_ascii=False, default=str))
 
 
-def all_items(table) -> list[dict]:
-    items, query = [], {"ConsistentRead": True}
-    while True:
-        page = table.scan(**query)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 @pytest.mark.needs("transactions")
 def test_250_long_follow_ups_are_all_stored_and_shown_and_erased(api, admin_token, submissions_table):
     member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
@@ -53,7 +43,7 @@ def test_250_long_follow_ups_are_all_stored_and_shown_and_erased(api, admin_toke
     assert [entry["note"] for entry in response.json_body["follow_ups"]] == notes
 
     # Every item, the member's and its archives', stays under the limit, counted as DynamoDB counts.
-    items = all_items(submissions_table)
+    items = scan_all(submissions_table)
     sizes = {item["pk"]: item_size(item) for item in items}
     assert max(sizes.values()) < MAX_ITEM_BYTES
     assert sizes[f"sub#{member}"] <= MEMBER_ITEM_BUDGET
@@ -72,6 +62,6 @@ def test_250_long_follow_ups_are_all_stored_and_shown_and_erased(api, admin_toke
 
     # Erasing the person erases the archives too.
     assert api.delete(f"/staff/people?mobile={STAFF_MOBILE}", headers=token).status_code == 200
-    left = all_items(submissions_table)
+    left = scan_all(submissions_table)
     assert not [item["pk"] for item in left if item["pk"].startswith("follow-ups#")]
     assert not [item["pk"] for item in left if holds_four_byte_text(item)]

@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from sitegen.chromium import PHONE
-
 pytestmark = pytest.mark.browser
+# The narrowest common phone screen.
+PHONE_WIDTH = 390
 
 # WCAG 2.1: text needs 4.5:1 against its background (1.4.3); a control's edge 3:1 against
 # what surrounds it (1.4.11), so a box can be found on the page.
@@ -80,16 +80,6 @@ CONTROLS_SEEN = """
   });
 }
 """
-
-
-@pytest.fixture
-def phone(browser):
-    playwright, chromium = browser
-    context = chromium.new_context(
-        **{**playwright.devices[PHONE], "viewport": {"width": 390, "height": 844}}, locale="zh-CN"
-    )
-    yield context.new_page()
-    context.close()
 
 
 def unseen(page) -> tuple[list[str], list[dict]]:

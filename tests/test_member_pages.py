@@ -11,20 +11,10 @@ from urllib.parse import quote
 import pytest
 from conftest import stack_table
 
-from sitegen.chromium import PHONE
 from sitegen.content import load_content
 from sitegen.site import ROOT
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone(browser):
-    playwright, chromium = browser
-    context = chromium.new_context(**playwright.devices[PHONE], locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.mark.parametrize(

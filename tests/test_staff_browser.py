@@ -8,18 +8,8 @@ import uuid
 
 import pytest
 
-from sitegen.chromium import PHONE
-
 pytestmark = pytest.mark.browser
 STATION = "hongqi-first-street"
-
-
-@pytest.fixture
-def phone(browser):
-    playwright, chromium = browser
-    context = chromium.new_context(**playwright.devices[PHONE], locale="zh-CN", accept_downloads=True)
-    yield context.new_page()
-    context.close()
 
 
 def submit_request(stack) -> str:

@@ -24,10 +24,6 @@ class ContentIds:
     stations: dict[str, str] = field(default_factory=dict)
     lessons: frozenset[str] = frozenset()
 
-    def station_name(self, station_id: str) -> str:
-        """Return a station's name, or its id if the content no longer has it."""
-        return self.stations.get(station_id, station_id)
-
     def to_json(self) -> str:
         """Return the file's text: stations in the content's order, lessons sorted."""
         body = {"stations": self.stations, "lessons": sorted(self.lessons)}

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
-from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.dynamo import (
-    BY_DAY_INDEX,
     PERSON_KEY_ATTRIBUTE,
     StoreUnavailable,
     classified_errors,
@@ -155,26 +153,6 @@ class SubmissionStore:
                 ConsistentRead=True,
             ).get("Item")
         return item is not None and item["form"] == "registration" and TOMBSTONE not in item
-
-    def list_submissions(self, form: FormDef, day_from: date, day_to: date) -> list[dict]:
-        """Return the form's submissions of the office days day_from..day_to, oldest first."""
-        items: list[dict] = []
-        day = day_from
-        with classified_errors():
-            while day <= day_to:
-                for shard in range(self._write_shards):
-                    items.extend(self._query_day_key(day_key(form.name, day, shard)))
-                day += timedelta(days=1)
-        return sorted(items, key=lambda item: item["day_sk"])
-
-    def _query_day_key(self, key: str) -> Iterator[dict]:
-        query = {"IndexName": BY_DAY_INDEX, "KeyConditionExpression": Key("day_key").eq(key)}
-        while True:
-            page = self._table.query(**query)
-            yield from page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def build_item(self, form: FormDef, submission_id: str, clean: dict) -> dict:
         """Return the item save() writes for a submission made now (without a request's ticket)."""
