@@ -41,8 +41,9 @@ _CORRECTED_TYPES = {
 _UTF8_TYPES = {"application/json", "application/manifest+json", "application/xml", "image/svg+xml"}
 # The build writes <file>.gz and <file>.br beside large text files for hosts that serve them as
 # they are. S3 does not choose between them by Accept-Encoding, and CloudFront compresses text on
-# its own (gzip and brotli, in the China regions too). Serving them would take an edge function
-# to rewrite each request, which the China regions do not offer, so they are not uploaded.
+# its own (gzip and brotli, cached at the edge). Serving the copies would take an edge function
+# rewriting every request, a part to run and pay for, to save the tenth that brotli's best
+# quality gains on a few large files; so they are not uploaded.
 PRECOMPRESSED_SUFFIXES = (".gz", ".br")
 # Where the upload keeps each object's SHA-256 (x-amz-meta-content-sha256). An ETag is the MD5
 # only of a single-part upload without KMS encryption; this is the content's hash in every case.
