@@ -48,6 +48,7 @@ PRECOMPRESSED_SUFFIXES = (".gz", ".br")
 # Where the upload keeps each object's SHA-256 (x-amz-meta-content-sha256). An ETag is the MD5
 # only of a single-part upload without KMS encryption; this is the content's hash in every case.
 HASH_METADATA = "content-sha256"
+# Puts and HEADs wait on the network, not the CPU: a few at once (boto3's clients are thread-safe).
 WORKERS = 8
 _DELETE_BATCH = 1000
 
@@ -171,6 +172,7 @@ def _stored_keys(client, bucket: str) -> Iterator[str]:
 
 def _is_fresh(client, bucket: str, file: SiteFile, stored: set[str]) -> bool:
     """True when the bucket holds this content with these headers (a changed rule re-puts the file)."""
+    # A HEAD a file: a listing gives ETags only, which say nothing of the headers.
     if file.key not in stored:
         return False
     head = client.head_object(Bucket=bucket, Key=file.key)

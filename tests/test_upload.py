@@ -98,6 +98,9 @@ def test_the_first_upload_puts_every_file_but_the_precompressed_copies(rounds):
     assert set(first.result.uploaded) == plain
     assert first.result.deleted == ()
     assert first.result.unchanged == 0
+    # Pages and the service worker go up after every file they may name.
+    kinds = [key.endswith(".html") or key == "sw.js" for key in first.result.uploaded]
+    assert kinds == sorted(kinds) and kinds[0] is False and kinds[-1] is True
 
 
 def test_an_unchanged_rebuild_uploads_nothing(rounds):
@@ -107,6 +110,10 @@ def test_an_unchanged_rebuild_uploads_nothing(rounds):
     assert unchanged.result.uploaded == () and unchanged.result.deleted == ()
     assert unchanged.result.unchanged == len(first.result.uploaded)
     assert unchanged.result.invalidation_paths == []
+    assert (
+        unchanged.result.summary()
+        == f"网站文件：上传 0 个（0 字节），删除 0 个，{unchanged.result.unchanged} 个没有变化"
+    )
 
 
 def test_an_edited_lesson_uploads_only_what_changed(rounds):
