@@ -44,6 +44,8 @@ API_ROLE = "ApiHandlerRole"
 API_LOG_GROUP = "ApiHandlerLogGroup"
 # Logs name record ids when something fails; a month is enough to look into a failure.
 LOG_RETENTION_DAYS = 30
+# Ref to the log group (its name) inside an Fn::Sub pattern.
+_LOG_GROUP = f"${{{API_LOG_GROUP}}}"
 # The data stack's table whose ARN the role imports.
 SUBMISSIONS = "submissions"
 
@@ -65,8 +67,8 @@ def api_role_resources(stage: Stage) -> dict[str, dict]:
         },
         API_ROLE: {
             "Type": "AWS::IAM::Role",
+            # No Description: IAM takes only Latin-1 text there, and what people read is in Chinese.
             "Properties": {
-                "Description": f"三微 {stage.name} 环境的 API 函数：只能读写提交记录表、导出文件和自己的日志",
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -93,7 +95,7 @@ def api_role_policy(stage: Stage) -> dict:
         EXPORTS: {"Fn::Sub": [f"${{BucketArn}}/{EXPORT_PREFIX}*", {"BucketArn": bucket_arn}]},
         # A reference to the log group also makes CloudFormation create it before the role.
         LOGS: {
-            "Fn::Sub": f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{API_LOG_GROUP}}}:*"
+            "Fn::Sub": f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{_LOG_GROUP}:*"
         },
     }
     return {
