@@ -5,6 +5,7 @@ chalice.test.Client is collected from botocore's events. The data stack and the 
 are deployed into the embedded server's CloudFormation, which resolves the role's imports and
 partition; each call must be allowed by that policy on the table, index or object it touched,
 and every action the policy allows must have been needed by some call on what it allows it on.
+The run must reach every route of the app, so a new route cannot go unchecked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -146,8 +148,35 @@ def role_policy(moto_endpoint, stage, deployed) -> dict:
     return ast.literal_eval(document) if isinstance(document, str) else document
 
 
+@dataclass
+class Run:
+    """What a run of the API did: the requests it was sent, and the calls it made to AWS."""
+
+    requests: list[tuple[str, str]]
+    calls: list[Call]
+
+
+def noting_requests(http, requests: list[tuple[str, str]]) -> None:
+    """Make chalice's test HTTP client note the method and path of each request it is sent."""
+    send = http.request
+
+    def request(method: str, path: str, **kwargs):
+        requests.append((method, path))
+        return send(method, path, **kwargs)
+
+    # get(), post() and the others all go through request().
+    http.request = request
+
+
+def route_of(routes, path: str) -> str:
+    """Return the app's route that answers a path, a literal one before one with {parameters}, as API Gateway does."""
+    path = path.split("?")[0]
+    matching = [route for route in routes if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", route), path)]
+    return min(matching, key=lambda route: route.count("{"))
+
+
 @pytest.fixture(scope="module")
-def app_calls(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_factory) -> list[Call]:
+def run(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_factory) -> Run:
     """Every DynamoDB and S3 call the app makes while every member and staff route runs."""
     import boto3
 
@@ -163,14 +192,16 @@ def app_calls(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_f
     tokens = TokenStore(boto3.resource("dynamodb", endpoint_url=moto_endpoint).Table(deployed["SubmissionsTableName"]))
     admin = bearer(tokens.create("管理员甲", "admin", (), 30).token)
     station = bearer(tokens.create("驿站乙", "station", ("station-01",), 30).token)
+    requests: list[tuple[str, str]] = []
     with calls_of_the_app() as calls, chalice_client(chalice_app, environment, tmp_path_factory.mktemp("api")) as api:
+        noting_requests(api, requests)
         run_every_route(api, admin, station)
         with pytest.MonkeyPatch.context() as patch:
             # chalice.test.Client sets the stage's environment only while it runs a request.
             for name, value in environment.items():
                 patch.setenv(name, value)
             upload_a_large_export_that_fails(tmp_path_factory.mktemp("export") / "large.csv")
-    return calls
+    return Run(requests, calls)
 
 
 def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None:
@@ -248,13 +279,20 @@ def authorised_as(call: Call, arns: dict[str, str]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def used(app_calls, deployed) -> set[tuple[str, str]]:
+def used(run, deployed) -> set[tuple[str, str]]:
     """Every (IAM action, resource ARN) the app's calls needed."""
     arns = {
         deployed["SubmissionsTableName"]: deployed["SubmissionsTableArn"],
         deployed["ExportsBucketName"]: deployed["ExportsBucketArn"],
     }
-    return {pair for call in app_calls for pair in authorised_as(call, arns)}
+    return {pair for call in run.calls for pair in authorised_as(call, arns)}
+
+
+def test_the_run_sends_a_request_to_every_route_of_the_app(run, chalice_app):
+    # A route added to the app and not to run_every_route would go unchecked.
+    sent = {(method, route_of(chalice_app.routes, path)) for method, path in run.requests}
+    every = {(method, route) for route, methods in chalice_app.routes.items() for method in methods}
+    assert every - sent == set()
 
 
 def allows(document: dict, action: str, resource: str) -> bool:
