@@ -26,7 +26,15 @@ from chalicelib.contentids import CONTENT_IDS_VARIABLE
 from chalicelib.dynamo import StoreUnavailable
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tokens import TokenStore
-from conftest import STAFF_REGISTRATION, bearer, chalice_client, post_submission, staff_request, stage_environment
+from conftest import (
+    FUNCTIONS_DIR,
+    STAFF_REGISTRATION,
+    bearer,
+    chalice_client,
+    post_submission,
+    staff_request,
+    stage_environment,
+)
 
 from deploy.apirole import API_LOG_GROUP, API_ROLE, APP_ACTIONS, LOGS, api_function_name, api_role_resources
 from deploy.cloudformation import apply_stack
@@ -369,3 +377,11 @@ def test_cfn_lint_finds_nothing_in_the_role(region):
         },
     }
     assert lint(render_template(template), config=ManualArgs(regions=[region])) == []
+
+
+@pytest.mark.parametrize("stage_name", ["dev", "prod"])
+def test_the_hand_written_policies_allow_every_action_the_app_uses(used, stage_name):
+    # `chalice deploy` reads these until the API's stack uses the generated role; then they go.
+    path = FUNCTIONS_DIR / ".chalice" / f"policy-{stage_name}.json"
+    written = {action for statement in json.loads(path.read_text())["Statement"] for action in statement["Action"]}
+    assert {action for action, _ in used} - written == set()
