@@ -1,0 +1,387 @@
+"""The API's Lambda role allows exactly what the app does.
+
+Every DynamoDB and S3 call the API makes while a representative run of its routes goes through
+chalice.test.Client is collected from botocore's events. The data stack and the generated role
+are deployed into the embedded server's CloudFormation, which resolves the role's imports and
+partition; each call must be allowed by that policy on the table, index or object it touched,
+and every action the policy allows must have been needed by some call on what it allows it on.
+The run must reach every route of the app, so a new route cannot go unchecked.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import botocore.awsrequest
+import botocore.handlers
+import pytest
+from chalicelib import config
+from chalicelib.contentids import CONTENT_IDS_VARIABLE
+from chalicelib.dynamo import StoreUnavailable
+from chalicelib.store import OFFICE_TZ
+from chalicelib.tokens import TokenStore
+from conftest import (
+    FUNCTIONS_DIR,
+    STAFF_REGISTRATION,
+    bearer,
+    chalice_client,
+    post_submission,
+    staff_request,
+    stage_environment,
+)
+
+from deploy.apirole import API_LOG_GROUP, API_ROLE, APP_ACTIONS, LOGS, api_function_name, api_role_resources
+from deploy.cloudformation import apply_stack
+from deploy.datastack import render_template
+from tests.test_api import VOLUNTEER
+from tests.test_datastack import client, deploy, make_stage, outputs, resolve_sub, strings_in
+
+# moto's CloudFormation skips (with this warning) the data stack's bucket policy and subscription.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
+
+# The IAM action each S3 operation the app may make is authorised as. A multipart upload (an
+# export over s3transfer's threshold) is PutObject in every part.
+S3_ACTIONS = {
+    "PutObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "GetObject": "s3:GetObject",
+}
+# A transaction is authorised item by item, as the action each of its items is.
+TRANSACTION_ITEM_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+# Over s3transfer's default multipart threshold (8 MiB), as a large export is.
+MULTIPART_BYTES = 9 * 1024 * 1024
+# Enough long follow-ups to move the oldest into archive items, which a member's page reads back.
+FOLLOW_UPS = 70
+JSON = {"Content-Type": "application/json"}
+TODAY = datetime.now(OFFICE_TZ).date().isoformat()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the app made to AWS, as botocore was asked to make it (or to sign it)."""
+
+    service: str
+    operation: str
+    params: dict
+
+
+@contextlib.contextmanager
+def on_every_new_client(*handlers: tuple[str, object]):
+    """Register event handlers on every botocore client made inside the block, the app's included.
+
+    The app builds its clients once, from sessions of its own (chalicelib/config.py), and the
+    staff side's reader makes one more on its first read (chalicelib/bulkclient.py). Every
+    botocore session registers botocore.handlers.BUILTIN_HANDLERS on its event system when it is
+    made, so handlers added there reach every client made inside the block; the app's cached
+    clients are dropped before and after, so that it builds them inside.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS, *handlers])
+        _drop_cached_clients()
+        try:
+            yield
+        finally:
+            _drop_cached_clients()
+
+
+@contextlib.contextmanager
+def calls_of_the_app():
+    """Yield the list of every DynamoDB and S3 call made inside the block by clients made there.
+
+    provide-client-params is emitted once for each call (not for each retry) and for each
+    presigned URL.
+    """
+    calls: list[Call] = []
+
+    def record(params, model, **_):
+        calls.append(Call(model.service_model.signing_name, model.name, json.loads(json.dumps(params, default=str))))
+
+    with on_every_new_client(("provide-client-params.dynamodb", record), ("provide-client-params.s3", record)):
+        yield calls
+
+
+def _drop_cached_clients() -> None:
+    for getter in vars(config).values():
+        if hasattr(getter, "cache_clear"):
+            getter.cache_clear()
+
+
+def refuse_upload_parts(**_):
+    """Answer an UploadPart before it is sent, as S3 answers one that fails for good."""
+    error = {"Error": {"Code": "InternalError", "Message": "refused by the test"}}
+    return botocore.awsrequest.AWSResponse("", 500, {}, None), error
+
+
+@pytest.fixture(scope="module")
+def stage():
+    return make_stage()
+
+
+@pytest.fixture(scope="module")
+def deployed(moto_endpoint, stage):
+    """The data stack and a stack of the generated role, in the embedded server; yield the data stack's outputs."""
+    assert deploy(moto_endpoint, stage) == "created"
+    role_stack = f"sanwei-{stage.name}-role"
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": api_role_resources(stage)}
+    cloudformation = client("cloudformation", moto_endpoint, stage.region)
+    assert apply_stack(cloudformation, role_stack, render_template(template), []) == "created"
+    resources = cloudformation.list_stack_resources(StackName=role_stack)["StackResourceSummaries"]
+    return {
+        **outputs(moto_endpoint, stage),
+        "RoleName": next(item["PhysicalResourceId"] for item in resources if item["LogicalResourceId"] == API_ROLE),
+    }
+
+
+@pytest.fixture(scope="module")
+def role_policy(moto_endpoint, stage, deployed) -> dict:
+    """The role's policy document as CloudFormation resolved it (imports, partition, region, account)."""
+    iam = client("iam", moto_endpoint, stage.region)
+    name = iam.list_role_policies(RoleName=deployed["RoleName"])["PolicyNames"][0]
+    document = iam.get_role_policy(RoleName=deployed["RoleName"], PolicyName=name)["PolicyDocument"]
+    # moto keeps a policy that CloudFormation made as Python's text of it, not as JSON.
+    return ast.literal_eval(document) if isinstance(document, str) else document
+
+
+@dataclass
+class Run:
+    """What a run of the API did: the requests it was sent, and the calls it made to AWS."""
+
+    requests: list[tuple[str, str]]
+    calls: list[Call]
+
+
+def noting_requests(http, requests: list[tuple[str, str]]) -> None:
+    """Make chalice's test HTTP client note the method and path of each request it is sent."""
+    send = http.request
+
+    def request(method: str, path: str, **kwargs):
+        requests.append((method, path))
+        return send(method, path, **kwargs)
+
+    # get(), post() and the others all go through request().
+    http.request = request
+
+
+def route_of(routes, path: str) -> str:
+    """Return the app's route that answers a path, a literal one before one with {parameters}, as API Gateway does."""
+    path = path.split("?")[0]
+    matching = [route for route in routes if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", route), path)]
+    return min(matching, key=lambda route: route.count("{"))
+
+
+@pytest.fixture(scope="module")
+def run(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_factory) -> Run:
+    """Every DynamoDB and S3 call the app makes while every member and staff route runs."""
+    import boto3
+
+    environment = {
+        **stage_environment(),
+        CONTENT_IDS_VARIABLE: str(content_ids_file),
+        "SUBMISSIONS_TABLE": deployed["SubmissionsTableName"],
+        "EXPORTS_BUCKET": deployed["ExportsBucketName"],
+        "DYNAMODB_ENDPOINT_URL": moto_endpoint,
+        "S3_ENDPOINT_URL": moto_endpoint,
+    }
+    # Tokens are made by `build.py tokens` with the IT person's credentials, not by the API.
+    tokens = TokenStore(boto3.resource("dynamodb", endpoint_url=moto_endpoint).Table(deployed["SubmissionsTableName"]))
+    admin = bearer(tokens.create("管理员甲", "admin", (), 30).token)
+    station = bearer(tokens.create("驿站乙", "station", ("station-01",), 30).token)
+    requests: list[tuple[str, str]] = []
+    with calls_of_the_app() as calls, chalice_client(chalice_app, environment, tmp_path_factory.mktemp("api")) as api:
+        noting_requests(api, requests)
+        run_every_route(api, admin, station)
+        with pytest.MonkeyPatch.context() as patch:
+            # chalice.test.Client sets the stage's environment only while it runs a request.
+            for name, value in environment.items():
+                patch.setenv(name, value)
+            upload_a_large_export_that_fails(tmp_path_factory.mktemp("export") / "large.csv")
+    return Run(requests, calls)
+
+
+def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None:
+    """Use every route of the API once or more, as members and staff do, checking each answer."""
+
+    def ok(response, status: int = 200):
+        assert response.status_code == status, response.body
+        return response.json_body
+
+    # Members: the three forms (one sent twice, as a phone retries), a check-in, a study mark, a look-up.
+    registration = {**STAFF_REGISTRATION, "id": str(uuid.uuid4()), "homepage": ""}
+    member = post_submission(api, "/forms/registration", STAFF_REGISTRATION)["id"]
+    for status in (201, 200):
+        ok(api.post("/forms/registration", headers=JSON, body=json.dumps(registration).encode()), status)
+    ticket = post_submission(api, "/forms/request", staff_request("station-01", STAFF_REGISTRATION["mobile"]))["ticket"]
+    post_submission(api, "/forms/volunteer", VOLUNTEER)
+    post_submission(api, "/checkins", {"station": "station-01"})
+    post_submission(api, "/study", {"lesson": "lesson-01", "member": member})
+    assert ok(api.get(f"/forms/request/{ticket}"))["status"] == "new"
+
+    # Staff: who am I, numbers, lists, a request answered, a member paired and followed up.
+    ok(api.get("/staff/me", headers=station))
+    # Today only: every office day asked for is one query a shard, and one day needs the same actions.
+    today = f"from={TODAY}&to={TODAY}"
+    ok(api.get(f"/staff/stats?{today}", headers=admin))
+    ok(api.get(f"/staff/stats?{today}", headers=station))
+    for form in ("registration", "request", "volunteer", "checkin", "study"):
+        ok(api.get(f"/staff/submissions/{form}?{today}", headers=admin))
+    ok(api.get(f"/staff/requests/{ticket}", headers=station))
+    change = {"status": "in_progress", "reply": "已联系驿站。"}
+    ok(api.patch(f"/staff/requests/{ticket}", headers=admin, body=json.dumps(change, ensure_ascii=False).encode()))
+    liaison = json.dumps({"name": "王红", "mobile": "13900139000"}, ensure_ascii=False).encode()
+    ok(api.put(f"/staff/members/{member}/liaison", headers=admin, body=liaison))
+    ok(api.put(f"/staff/members/{member}/transfer", headers=admin, body=json.dumps({"state": "in_progress"}).encode()))
+    for number in range(FOLLOW_UPS):
+        note = "".join(chr(0x20000 + number + offset) for offset in range(500))
+        body = json.dumps({"date": TODAY, "note": note}, ensure_ascii=False).encode()
+        ok(api.post(f"/staff/members/{member}/follow-ups", headers=admin, body=body), 201)
+    assert len(ok(api.get(f"/staff/members/{member}", headers=admin))["follow_ups"]) == FOLLOW_UPS
+
+    # Exports (both formats, a station's too), finding and erasing a person, the audit log.
+    exports = (({"form": "registration", "format": "csv"}, admin), ({"form": "request", "format": "xlsx"}, station))
+    for export, token in exports:
+        body = json.dumps({**export, "from": TODAY, "to": TODAY}).encode()
+        assert ok(api.post("/staff/exports", headers=token, body=body))["rows"] >= 1
+    mobile = STAFF_REGISTRATION["mobile"]
+    ok(api.get(f"/staff/people?mobile={mobile}", headers=admin))
+    assert ok(api.delete(f"/staff/people?mobile={mobile}", headers=admin))["count"] >= 2
+    ok(api.get(f"/staff/audit?{today}", headers=admin))
+
+
+def upload_a_large_export_that_fails(path) -> None:
+    """Upload an export file over the multipart threshold whose parts S3 refuses: the upload is aborted."""
+    path.write_bytes(b"x" * MULTIPART_BYTES)
+    with on_every_new_client(("before-call.s3.UploadPart", refuse_upload_parts)):
+        with pytest.raises(StoreUnavailable):
+            config.get_downloads().publish(str(path), "导出.csv", "export.csv", "text/csv")
+
+
+def authorised_as(call: Call, arns: dict[str, str]) -> list[tuple[str, str]]:
+    """Return the (IAM action, resource ARN) pairs AWS checks a call against, given the ARN of each table and bucket."""
+    params = call.params
+    if call.service == "s3":
+        return [(S3_ACTIONS[call.operation], f"{arns[params['Bucket']]}/{params['Key']}")]
+    if call.operation == "TransactWriteItems":
+        return [
+            (TRANSACTION_ITEM_ACTIONS[kind], arns[item[kind]["TableName"]])
+            for item in params["TransactItems"]
+            for kind in item
+        ]
+    if call.operation == "BatchGetItem":
+        return [("dynamodb:BatchGetItem", arns[name]) for name in params["RequestItems"]]
+    index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
+    return [(f"dynamodb:{call.operation}", arns[params["TableName"]] + index)]
+
+
+@pytest.fixture(scope="module")
+def used(run, deployed) -> set[tuple[str, str]]:
+    """Every (IAM action, resource ARN) the app's calls needed."""
+    arns = {
+        deployed["SubmissionsTableName"]: deployed["SubmissionsTableArn"],
+        deployed["ExportsBucketName"]: deployed["ExportsBucketArn"],
+    }
+    return {pair for call in run.calls for pair in authorised_as(call, arns)}
+
+
+def test_the_run_sends_a_request_to_every_route_of_the_app(run, chalice_app):
+    # A route added to the app and not to run_every_route would go unchecked.
+    sent = {(method, route_of(chalice_app.routes, path)) for method, path in run.requests}
+    every = {(method, route) for route, methods in chalice_app.routes.items() for method in methods}
+    assert every - sent == set()
+
+
+def allows(document: dict, action: str, resource: str) -> bool:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource) == PermissionResult.PERMITTED
+
+
+def test_every_call_the_app_makes_is_allowed_on_what_it_touched(used, role_policy):
+    refused = sorted(pair for pair in used if not allows(role_policy, *pair))
+    assert not refused
+
+
+def test_the_role_allows_nothing_the_app_did_not_need(used, role_policy, stage):
+    statements = {statement["Sid"]: statement for statement in role_policy["Statement"]}
+    assert set(statements) == {what.title() for what in APP_ACTIONS}
+    for sid, statement in statements.items():
+        assert statement["Effect"] == "Allow"
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in statement["Action"]:
+            for resource in resources:
+                if sid == LOGS.title():
+                    continue
+                # Each action, on each resource the statement names, was needed by some call.
+                one = {"Version": "2012-10-17", "Statement": [{**statement, "Action": action, "Resource": resource}]}
+                assert any(allows(one, *pair) for pair in used), f"{action} on {resource}: no call needed it"
+    # The function's own logs are written by Lambda, not by a call of the app's: its own group only.
+    # (moto resolves ${AWS::Partition} as "aws" everywhere; the partition test reads the template.)
+    group = f"/aws/lambda/{api_function_name(stage)}"
+    assert statements[LOGS.title()]["Resource"].endswith(f":logs:{stage.region}:123456789012:log-group:{group}:*")
+    assert {action for action, _ in used} == {
+        action for what, actions in APP_ACTIONS.items() if what != LOGS for action in actions
+    }
+
+
+def test_no_action_or_resource_is_a_wildcard(role_policy):
+    for statement in role_policy["Statement"]:
+        assert all("*" not in action for action in statement["Action"])
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        # A trailing * only: the table's indexes, the objects under exports/, the log group's streams.
+        assert all(resource.startswith("arn:") and "*" not in resource[:-1] for resource in resources), resources
+
+
+@pytest.mark.parametrize(("region", "prefix"), [("cn-north-1", "arn:aws-cn:"), ("eu-west-1", "arn:aws:")])
+def test_every_arn_the_role_builds_goes_through_the_partition(region, prefix):
+    strings = list(strings_in(api_role_resources(make_stage(region))))
+    assert not [text for text, is_sub in strings if "arn:" in text and not is_sub], "an ARN written out by hand"
+    arns = [resolve_sub(text, region) for text, is_sub in strings if is_sub and "arn:" in text]
+    assert arns, "the log group's ARN is built with Fn::Sub"
+    assert all(arn.startswith(prefix) for arn in arns), arns
+
+
+@pytest.mark.parametrize("region", ["cn-north-1", "cn-northwest-1", "eu-west-1"])
+def test_cfn_lint_finds_nothing_in_the_role(region):
+    from cfnlint.api import ManualArgs, lint
+
+    stage = make_stage(region)
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            **api_role_resources(stage),
+            # A function of the name the log group is made for, run by the role, as the API's stack has.
+            "ApiHandler": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": api_function_name(stage),
+                    "Runtime": "python3.12",
+                    "Handler": "app.app",
+                    "Code": {"ZipFile": "app = None"},
+                    "Role": {"Fn::GetAtt": [API_ROLE, "Arn"]},
+                },
+                "DependsOn": API_LOG_GROUP,
+            },
+        },
+    }
+    assert lint(render_template(template), config=ManualArgs(regions=[region])) == []
+
+
+@pytest.mark.parametrize("stage_name", ["dev", "prod"])
+def test_the_hand_written_policies_allow_every_action_the_app_uses(used, stage_name):
+    # `chalice deploy` reads these until the API's stack uses the generated role; then they go.
+    path = FUNCTIONS_DIR / ".chalice" / f"policy-{stage_name}.json"
+    written = {action for statement in json.loads(path.read_text())["Statement"] for action in statement["Action"]}
+    assert {action for action, _ in used} - written == set()
