@@ -177,6 +177,16 @@ def phone(browser, request):
     context.close()
 
 
+def post_to_stack(stack, path: str, body: dict) -> dict:
+    """Submit to the running stack's API as a member's page does (a fresh id, an empty honeypot); return the answer."""
+    body = {**body, "id": str(uuid.uuid4()), "homepage": ""}
+    request = urllib.request.Request(
+        stack["api"] + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def scan_all(table) -> list[dict]:
     """Every item in a table, read consistently, page after page."""
     items, query = [], {"ConsistentRead": True}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import json
-import urllib.request
 import uuid
 
 import pytest
 from chalicelib.forms import DEFAULT_MAX_LENGTH
 from chalicelib.staffinput import DATE_PATTERN, FOLLOW_UP_FIELDS, LIAISON_FIELDS, TRANSFER_FIELDS
-from conftest import new_phone_context
+from conftest import new_phone_context, post_to_stack
 
 pytestmark = pytest.mark.browser
 STATION = "hongqi-first-street"
@@ -18,25 +16,15 @@ STATION = "hongqi-first-street"
 PHONE_WIDTH = 390
 
 
-def post(stack, path: str, body: dict) -> dict:
-    """Submit as a member's page does; return the answer."""
-    body = {**body, "id": str(uuid.uuid4()), "homepage": ""}
-    request = urllib.request.Request(
-        stack["api"] + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def submit_request(stack) -> str:
     body = {"station": STATION, "category": "station_service", "message": "驿站的饮水机坏了，希望尽快修好。"}
-    return post(stack, "forms/request", body)["ticket"]
+    return post_to_stack(stack, "forms/request", body)["ticket"]
 
 
 def submit_registration(stack, name: str) -> str:
     body = {"name": name, "mobile": "13600136000", "home_org": "某村党支部", "employer": "某平台"}
     body.update(work_area="城关镇", job_type="courier", consent=True)
-    return post(stack, "forms/registration", body)["id"]
+    return post_to_stack(stack, "forms/registration", body)["id"]
 
 
 def sign_in(page, stack) -> None:

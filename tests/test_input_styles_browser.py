@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
-
 import pytest
+from conftest import post_to_stack
 
 pytestmark = pytest.mark.browser
 # The narrowest common phone screen.
@@ -98,15 +95,6 @@ def unseen(page) -> tuple[list[str], list[dict]]:
     return problems, controls
 
 
-def post(stack, path: str, body: dict) -> dict:
-    body = {**body, "id": str(uuid.uuid4()), "homepage": ""}
-    request = urllib.request.Request(
-        stack["api"] + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 @pytest.mark.parametrize(
     "path",
     [
@@ -140,14 +128,14 @@ def test_every_box_on_a_member_page_can_be_seen(stack, phone, path):
 
 
 def test_every_box_of_the_staff_console_can_be_seen(stack, phone):
-    ticket = post(
+    ticket = post_to_stack(
         stack,
         "forms/request",
         {"station": "hongqi-first-street", "category": "station_service", "message": "驿站的饮水机坏了。"},
     )["ticket"]
     registration = {"name": "陈红", "mobile": MOBILE, "home_org": "某村党支部", "employer": "某平台"}
     registration.update(work_area="城关镇", job_type="courier", consent=True)
-    post(stack, "forms/registration", registration)
+    post_to_stack(stack, "forms/registration", registration)
 
     phone.goto(stack["site"] + "staff/")
     problems, controls = unseen(phone)
