@@ -18,7 +18,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from sitegen.apicontent import CONTENT_IDS_FILE
-from sitegen.site import ROOT, build_site
+from sitegen.site import ROOT
 
 FUNCTIONS_DIR = ROOT / "functions"
 LOCAL_STAGE = "dev"
@@ -112,9 +112,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve a built site over HTTP (a free port by default); yield its address."""
-    handler = functools.partial(SiteHandler, directory=str(site_dir))
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0, handler=None) -> Iterator[str]:
+    """Serve a built site over HTTP (a free port by default); yield its address. `handler`
+    answers instead of SiteHandler on site_dir (`serve`'s preview hands its own)."""
+    handler = handler or functools.partial(SiteHandler, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -135,6 +136,8 @@ class LocalStack:
     api_port: int = 8001
     db_port: int = 8002
     site_dir: Path | None = None
+    # Where the tables, the exports and the staff token are kept between runs; None: only in memory.
+    data_dir: Path | None = None
     staff_token: str | None = None
     _stoppers: list = field(default_factory=list)
 
@@ -155,7 +158,8 @@ class LocalStack:
         return f"{self.site_url}staff/"
 
     def start(self) -> None:
-        """Start the database, create the tables, start the API, build and serve the site."""
+        """Start the database, create the tables (with the data kept in data_dir), start the API,
+        build and serve the site, and rebuild it whenever what it is built from changes."""
         self._start_database()
         self._configure_api_environment()
         from chalicelib.tables import create_stage_tables
@@ -163,14 +167,21 @@ class LocalStack:
         create_stage_tables(LOCAL_STAGE, self.db_url)
         self._prepare_staff_side()
         self._start_api()
-        site_dir = build_site(
-            ROOT,
-            site_url=self.site_url,
-            api_url=self.api_url,
-            site_dir=self.site_dir,
-            content_ids_file=CONTENT_IDS_FILE,
+        self._start_site()
+
+    def _start_site(self) -> None:
+        from sitegen.preview import InputWatcher, PreviewHandler, SitePreview
+
+        preview = SitePreview(
+            ROOT, self.site_url, self.api_url, site_dir=self.site_dir, content_ids_file=CONTENT_IDS_FILE
         )
-        self._start_site(site_dir)
+        handler = functools.partial(PreviewHandler, preview=preview)
+        serving = serve_site(preview.latest.site_dir, self.host, self.site_port, handler=handler)
+        serving.__enter__()
+        self._stoppers.append(lambda: serving.__exit__(None, None, None))
+        watcher = InputWatcher(ROOT, preview.rebuild)
+        watcher.start()
+        self._stoppers.append(watcher.stop)
 
     def stop(self) -> None:
         """Stop everything that start() started, last first."""
@@ -229,11 +240,6 @@ class LocalStack:
         )
         server = create_local_server(app, config, self.host, self.api_port)
         self._serve_in_thread(server.server)
-
-    def _start_site(self, site_dir: Path) -> None:
-        serving = serve_site(site_dir, self.host, self.site_port)
-        serving.__enter__()
-        self._stoppers.append(lambda: serving.__exit__(None, None, None))
 
     def _serve_in_thread(self, server) -> None:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
