@@ -162,10 +162,14 @@ class LocalStack:
         build and serve the site, and rebuild it whenever what it is built from changes."""
         self._start_database()
         self._configure_api_environment()
-        from chalicelib.tables import create_stage_tables
+        from chalicelib.tables import create_stage_bucket, create_stage_tables
 
         create_stage_tables(LOCAL_STAGE, self.db_url)
-        self._prepare_staff_side()
+        # The embedded server serves S3 too: exports go to a bucket there.
+        create_stage_bucket(LOCAL_STAGE, self.db_url)
+        if self.data_dir is not None:
+            self._keep_data(self.data_dir)
+        self._issue_staff_token()
         self._start_api()
         self._start_site()
 
@@ -179,7 +183,14 @@ class LocalStack:
         serving = serve_site(preview.latest.site_dir, self.host, self.site_port, handler=handler)
         serving.__enter__()
         self._stoppers.append(lambda: serving.__exit__(None, None, None))
-        watcher = InputWatcher(ROOT, preview.rebuild)
+        from chalicelib.config import forget_content_ids
+
+        def rebuild() -> None:
+            # The API, running in this process, takes the new lessons and stations from now on.
+            if preview.rebuild():
+                forget_content_ids()
+
+        watcher = InputWatcher(ROOT, rebuild)
         watcher.start()
         self._stoppers.append(watcher.stop)
 
@@ -217,18 +228,57 @@ class LocalStack:
         if str(FUNCTIONS_DIR) not in sys.path:
             sys.path.insert(0, str(FUNCTIONS_DIR))
 
-    def _prepare_staff_side(self) -> None:
-        # The embedded server serves S3 too: exports go to a bucket there, and a fresh
-        # admin token lets whoever runs `serve` open the staff console right away.
-        import boto3
-        from chalicelib.tables import create_stage_bucket, stage_table_names
-        from chalicelib.tokens import TokenStore
+    def _keep_data(self, folder: Path) -> None:
+        """Put back what the folder holds from the last run, and save everything there at stop."""
+        from chalicelib.tables import stage_table_names, stage_variables
 
-        create_stage_bucket(LOCAL_STAGE, self.db_url)
+        from sitegen import localdata
+
+        dynamodb, s3 = self._clients()
+        tables = list(stage_table_names(LOCAL_STAGE).values())
+        bucket = stage_variables(LOCAL_STAGE)["EXPORTS_BUCKET"]
+        localdata.load_tables(folder, dynamodb, tables)
+        localdata.load_exports(folder, s3, bucket)
+
+        def save() -> None:
+            localdata.save_tables(folder, dynamodb, tables)
+            localdata.save_exports(folder, s3, bucket)
+
+        self._stoppers.append(save)
+
+    def _issue_staff_token(self) -> None:
+        # An admin token lets whoever runs `serve` open the staff console right away: the one kept
+        # in the data folder while it is valid, else a fresh one.
+        import boto3
+        from chalicelib.tables import stage_table_names
+        from chalicelib.tokens import NotAuthenticated, TokenStore
+
+        from sitegen.localdata import keep_staff_token, saved_staff_token
+
         table_name = stage_table_names(LOCAL_STAGE)["submissions"]
-        table = boto3.resource("dynamodb", endpoint_url=self.db_url).Table(table_name)
-        issued = TokenStore(table).create(LOCAL_STAFF_NAME, "admin", (), LOCAL_STAFF_DAYS)
-        self.staff_token = issued.token
+        tokens = TokenStore(boto3.resource("dynamodb", endpoint_url=self.db_url).Table(table_name))
+        kept = saved_staff_token(self.data_dir) if self.data_dir is not None else None
+        if kept is not None:
+            try:
+                tokens.authenticate(kept)
+                self.staff_token = kept
+                return
+            except NotAuthenticated:
+                pass
+        self.staff_token = tokens.create(LOCAL_STAFF_NAME, "admin", (), LOCAL_STAFF_DAYS).token
+        if self.data_dir is not None:
+            keep_staff_token(self.data_dir, self.staff_token)
+
+    def _clients(self):
+        """boto3 clients of the embedded server's DynamoDB and S3."""
+        import boto3
+        from botocore.config import Config
+
+        return (
+            boto3.client("dynamodb", endpoint_url=self.db_url),
+            # A local server has no per-bucket host names.
+            boto3.client("s3", endpoint_url=self.db_url, config=Config(s3={"addressing_style": "path"})),
+        )
 
     def _start_api(self) -> None:
         from app import app
@@ -252,18 +302,31 @@ class LocalStack:
         self._stoppers.append(stop)
 
 
-def run_local_stack(host: str, site_port: int, api_port: int, db_port: int, site_dir: Path | None = None) -> int:
+def run_local_stack(
+    host: str,
+    site_port: int,
+    api_port: int,
+    db_port: int,
+    site_dir: Path | None = None,
+    data_dir: Path | None = None,
+) -> int:
     """`python build.py serve`: run until Ctrl-C, then stop everything."""
-    stack = LocalStack(host=host, site_port=site_port, api_port=api_port, db_port=db_port, site_dir=site_dir)
+    stack = LocalStack(
+        host=host, site_port=site_port, api_port=api_port, db_port=db_port, site_dir=site_dir, data_dir=data_dir
+    )
     stopped = threading.Event()
+    # Stopped by the system, or by closing the terminal: stop as for Ctrl-C, saving the data first.
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGHUP, lambda *_: stopped.set())
     try:
         stack.start()
+        kept = f"数据保存在 {data_dir}，下次启动还在" if data_dir is not None else "数据只在内存里，停止后清空"
         print(f"网站：      {stack.site_url}")
         print(f"表单接口：  {stack.api_url}")
-        print(f"数据库：    {stack.db_url}  （数据只在内存里，停止后清空；导出文件也存在这里）")
+        print(f"数据库：    {stack.db_url}  （{kept}；导出文件也存在这里）")
         print(f"工作人员：  {stack.staff_url}  （用下面这行令牌登录，一天内有效）")
         print(f"staff token: {stack.staff_token}")
+        print("修改课程、stations.yaml、mkdocs.yml 或主题并保存后，网站会自动重新生成，打开的页面自动刷新。")
         print("按 Ctrl-C 停止。", flush=True)
         stopped.wait()
     except KeyboardInterrupt:

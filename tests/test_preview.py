@@ -1,0 +1,143 @@
+"""`build.py serve` as an editor uses it: a saved edit reaches the open page by itself, a broken
+edit shows on the page and in the terminal while the last good site stays up, and the local
+data (tables, staff token) survive every rebuild and, with --data, a restart.
+
+One `serve` for the module, on a copy of the project, so the tests can edit its content."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, post_to_stack, run_serve, stack_table
+
+pytestmark = pytest.mark.browser
+
+LESSON = "lessons/using-stations.md"
+LESSON_PAGE = "lessons/using-stations/"
+
+
+def wait_until(condition, seconds: float = 60):
+    """Return condition()'s first true value, asking again until `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.1)
+    return value
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def served_page(serve) -> str:
+    """The lesson's page as served, without the reload script `serve` adds (it names the problems)."""
+    status, html = get(serve["site"] + LESSON_PAGE)
+    assert status == 200
+    return html.split("<script data-version=", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project's build inputs and code, with the QR codes already drawn if there are any."""
+    copy = tmp_path_factory.mktemp("project")
+    for name in ("build.py", "mkdocs.yml", "stations.yaml"):
+        shutil.copy(ROOT / name, copy / name)
+    ignore = shutil.ignore_patterns("__pycache__", "deployments", "venv", "content-ids.json")
+    for name in ("lessons", "sitegen", "functions"):
+        shutil.copytree(ROOT / name, copy / name, ignore=ignore)
+    if (ROOT / ".cache" / "sanwei" / "qr").is_dir():
+        shutil.copytree(ROOT / ".cache" / "sanwei" / "qr", copy / ".cache" / "sanwei" / "qr")
+    return copy
+
+
+@pytest.fixture(scope="module")
+def serve(project):
+    with run_serve(project) as running:
+        yield running
+
+
+def edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_saved_lesson_reaches_the_open_page_by_itself(project, serve, phone):
+    phone.goto(serve["site"] + LESSON_PAGE)
+    # Gone once the page has loaded again.
+    phone.evaluate("window.notReloadedYet = true")
+
+    edit(project, LESSON, "## 驿站是什么", "## 驿站是什么\n\n驿站里新添了一台饮水机。")
+
+    phone.get_by_text("驿站里新添了一台饮水机。").wait_for(timeout=60_000)
+    assert phone.evaluate("window.notReloadedYet") is None
+    assert "驿站里新添了一台饮水机。" in get(serve["site"] + LESSON_PAGE)[1]
+
+
+def test_a_broken_edit_shows_on_the_open_page_and_the_last_good_site_stays(project, serve, phone):
+    phone.goto(serve["site"] + LESSON_PAGE)
+    before = served_page(serve)
+    problem = f"{LESSON}:4: "
+
+    edit(project, LESSON, "minutes: 3", "minutes: [3")
+
+    banner = phone.get_by_role("alert").filter(has_text=problem)
+    banner.wait_for(timeout=60_000)
+    assert "网站没有更新" in banner.text_content()
+    wait_until(lambda: any(problem in line for line in serve["output"]))
+    # The last good build is still what is served.
+    assert served_page(serve) == before
+
+    edit(project, LESSON, "minutes: [3", "minutes: 4")
+
+    phone.get_by_text("约 4 分钟").wait_for(timeout=60_000)
+    assert phone.get_by_role("alert").count() == 0
+
+
+def test_the_tables_and_the_staff_token_survive_a_rebuild(project, serve):
+    checkin = post_to_stack(serve, "checkins", {"station": "hongqi-first-street"})
+
+    # A new lesson: the API accepts it once the site is rebuilt.
+    (project / "lessons" / "new-lesson.md").write_text("---\ntitle: 新的一课\n---\n\n正文。\n", encoding="utf-8")
+    wait_until(lambda: get(serve["site"] + "lessons/new-lesson/")[0] == 200)
+    study = post_to_stack(serve, "study", {"lesson": "new-lesson"})
+
+    table = stack_table(serve)
+    assert table.get_item(Key={"pk": f"sub#{checkin['id']}"})["Item"]["form"] == "checkin"
+    assert table.get_item(Key={"pk": f"sub#{study['id']}"})["Item"]["data"]["lesson"] == "new-lesson"
+    request = urllib.request.Request(serve["api"] + "staff/me", headers={"Authorization": f"Bearer {serve['token']}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def test_with_a_data_folder_what_was_stored_is_there_after_a_restart(project, tmp_path):
+    data = tmp_path / "data"
+    mobile = "139" + str(uuid.uuid4().int)[:8]
+    registration = {
+        "name": "重启后还在",
+        "mobile": mobile,
+        "home_org": "丁湖镇某村党支部",
+        "employer": "某外卖平台泗县站",
+        "work_area": "泗县县城",
+        "job_type": "food_delivery",
+        "consent": True,
+    }
+    with run_serve(project, "--data", str(data)) as first:
+        stored = post_to_stack(first, "forms/registration", registration)
+
+    with run_serve(project, "--data", str(data)) as second:
+        item = stack_table(second).get_item(Key={"pk": f"sub#{stored['id']}"})["Item"]
+        assert item["data"]["mobile"] == mobile
+        # The same token, printed again: it is the local admin's own.
+        assert second["token"] == first["token"]
