@@ -1,11 +1,14 @@
 """`build.py serve` as an editor uses it: a saved edit reaches the open page by itself, a broken
 edit shows on the page and in the terminal while the last good site stays up, and the local
-data (tables, staff token) survive every rebuild and, with --data, a restart.
+data (tables, exports, staff token) survive every rebuild and, with --data, a restart.
 
-One `serve` for the module, on a copy of the project, so the tests can edit its content."""
+One `serve` for the module, on a copy of the project so the tests can edit its content, with a
+data folder; the last test stops and starts it."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import shutil
 import time
 import urllib.error
@@ -14,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, post_to_stack, run_serve, stack_table
+from conftest import ROOT, post_to_stack, run_serve, stack_table, stage_environment
 
 pytestmark = pytest.mark.browser
 
@@ -48,22 +51,41 @@ def served_page(serve) -> str:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project's build inputs and code, with the QR codes already drawn if there are any."""
+    """A copy of the project's build inputs and code."""
     copy = tmp_path_factory.mktemp("project")
     for name in ("build.py", "mkdocs.yml", "stations.yaml"):
         shutil.copy(ROOT / name, copy / name)
     ignore = shutil.ignore_patterns("__pycache__", "deployments", "venv", "content-ids.json")
     for name in ("lessons", "sitegen", "functions"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
-    if (ROOT / ".cache" / "sanwei" / "qr").is_dir():
-        shutil.copytree(ROOT / ".cache" / "sanwei" / "qr", copy / ".cache" / "sanwei" / "qr")
     return copy
 
 
+class Serving:
+    """The module's `serve`, with a data folder; a test may stop it and start it again."""
+
+    def __init__(self, project: Path, data: Path) -> None:
+        self._start = functools.partial(run_serve, project, "--data", str(data))
+        self._running = contextlib.ExitStack()
+        self.now = self._running.enter_context(self._start())
+
+    def restart(self) -> dict:
+        self._running.close()
+        self.now = self._running.enter_context(self._start())
+        return self.now
+
+
 @pytest.fixture(scope="module")
-def serve(project):
-    with run_serve(project) as running:
-        yield running
+def serving(project, tmp_path_factory):
+    running = Serving(project, tmp_path_factory.mktemp("data"))
+    yield running
+    running._running.close()
+
+
+@pytest.fixture
+def serve(serving) -> dict:
+    """The running `serve`'s addresses, staff token and output."""
+    return serving.now
 
 
 def edit(project: Path, name: str, old: str, new: str) -> None:
@@ -121,8 +143,8 @@ def test_the_tables_and_the_staff_token_survive_a_rebuild(project, serve):
         assert answer.status == 200
 
 
-def test_with_a_data_folder_what_was_stored_is_there_after_a_restart(project, tmp_path):
-    data = tmp_path / "data"
+def test_with_a_data_folder_what_was_stored_is_there_after_a_restart(serving):
+    before = serving.now
     mobile = "139" + str(uuid.uuid4().int)[:8]
     registration = {
         "name": "重启后还在",
@@ -133,11 +155,31 @@ def test_with_a_data_folder_what_was_stored_is_there_after_a_restart(project, tm
         "job_type": "food_delivery",
         "consent": True,
     }
-    with run_serve(project, "--data", str(data)) as first:
-        stored = post_to_stack(first, "forms/registration", registration)
+    stored = post_to_stack(before, "forms/registration", registration)
+    exports = exports_bucket(before)
+    exports.put_object(Key="exports/kept.csv", Body="姓名\n重启后还在\n".encode(), ContentType="text/csv")
 
-    with run_serve(project, "--data", str(data)) as second:
-        item = stack_table(second).get_item(Key={"pk": f"sub#{stored['id']}"})["Item"]
-        assert item["data"]["mobile"] == mobile
-        # The same token, printed again: it is the local admin's own.
-        assert second["token"] == first["token"]
+    after = serving.restart()
+
+    item = stack_table(after).get_item(Key={"pk": f"sub#{stored['id']}"})["Item"]
+    assert item["data"]["mobile"] == mobile
+    kept = exports_bucket(after).Object("exports/kept.csv").get()
+    assert (kept["Body"].read().decode(), kept["ContentType"]) == ("姓名\n重启后还在\n", "text/csv")
+    # The same token, printed again: it is the local admin's own.
+    assert after["token"] == before["token"]
+
+
+def exports_bucket(serve):
+    """The exports bucket `serve` made on its embedded server (the dev stage's)."""
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.resource(
+        "s3",
+        endpoint_url=serve["db"],
+        region_name="cn-north-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    return s3.Bucket(stage_environment()["EXPORTS_BUCKET"])
