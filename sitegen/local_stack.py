@@ -321,12 +321,12 @@ def run_local_stack(
     try:
         stack.start()
         kept = f"数据保存在 {data_dir}，下次启动还在" if data_dir is not None else "数据只在内存里，停止后清空"
+        print("修改课程、stations.yaml、mkdocs.yml 或主题并保存后，网站会自动重新生成，打开的页面自动刷新。")
         print(f"网站：      {stack.site_url}")
         print(f"表单接口：  {stack.api_url}")
         print(f"数据库：    {stack.db_url}  （{kept}；导出文件也存在这里）")
         print(f"工作人员：  {stack.staff_url}  （用下面这行令牌登录，一天内有效）")
         print(f"staff token: {stack.staff_token}")
-        print("修改课程、stations.yaml、mkdocs.yml 或主题并保存后，网站会自动重新生成，打开的页面自动刷新。")
         print("按 Ctrl-C 停止。", flush=True)
         stopped.wait()
     except KeyboardInterrupt:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +16,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, post_to_stack, run_serve, stack_table, stage_environment
+from conftest import post_to_stack, run_serve, stack_table, stage_environment
+
+from tests.test_build import copy_project
 
 pytestmark = pytest.mark.browser
 
@@ -51,14 +52,7 @@ def served_page(serve) -> str:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project's build inputs and code."""
-    copy = tmp_path_factory.mktemp("project")
-    for name in ("build.py", "mkdocs.yml", "stations.yaml"):
-        shutil.copy(ROOT / name, copy / name)
-    ignore = shutil.ignore_patterns("__pycache__", "deployments", "venv", "content-ids.json")
-    for name in ("lessons", "sitegen", "functions"):
-        shutil.copytree(ROOT / name, copy / name, ignore=ignore)
-    return copy
+    return copy_project(tmp_path_factory.mktemp("project"))
 
 
 class Serving:
