@@ -185,9 +185,9 @@ class LocalStack:
         self._stoppers.append(lambda: serving.__exit__(None, None, None))
         from chalicelib.config import forget_content_ids
 
-        def rebuild() -> None:
+        def rebuild(changed: set[Path]) -> None:
             # The API, running in this process, takes the new lessons and stations from now on.
-            if preview.rebuild():
+            if preview.rebuild(changed):
                 forget_content_ids()
 
         watcher = InputWatcher(ROOT, rebuild)

@@ -13,22 +13,31 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import shutil
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 
 import jinja2
 from markupsafe import escape
+from mkdocs.commands.build import _build_page, _populate_page
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from sitegen.compress import precompress_file
+from sitegen.lessons import LESSONS_DIR, only_words_changed
 from sitegen.local_stack import SiteHandler
 from sitegen.site import BUILD_INPUTS, build_site
 
@@ -70,7 +79,8 @@ class SitePreview:
             build_site, root, site_url=site_url, api_url=api_url, content_ids_file=content_ids_file
         )
         # The first build goes where `build` would put it; the rebuilds alternate with a hidden sibling.
-        first = self._build(site_dir=site_dir)
+        self._kept = KeptBuild()
+        first = self._build(site_dir=site_dir, plugins={KeptBuild.NAME: self._kept})
         self._folders = (first, first.with_name(f".{first.name}-next"))
         # Numbered from the time it started, so a page left open across a restart reloads too.
         self._latest = Build(first, int(time.time() * 1000))
@@ -82,23 +92,56 @@ class SitePreview:
         with self._changed:
             return self._latest
 
-    def rebuild(self) -> bool:
-        """Build into the folder not served and serve it; on a problem, keep serving the last good
-        build and report the problem, in the terminal and to every open page. True if it built."""
+    def rebuild(self, changed: Collection[Path] = ()) -> bool:
+        """Show the site as its inputs are now. When only the words of lessons changed, render
+        those lessons' pages again in the served build; otherwise build into the folder not
+        served and serve it. On a problem, keep serving the last good build and report the
+        problem, in the terminal and to every open page. True if the site was updated."""
         served = self.latest
-        folder = self._folders[1] if served.site_dir == self._folders[0] else self._folders[0]
         started = time.monotonic()
+        if changed and self._render_lessons_again(set(changed)):
+            self._publish(Build(served.site_dir, served.version + 1))
+            print(f"课程页面已更新（{time.monotonic() - started:.1f} 秒），打开的页面会自动刷新。", flush=True)
+            return True
+        folder = self._folders[1] if served.site_dir == self._folders[0] else self._folders[0]
         shutil.rmtree(folder, ignore_errors=True)
+        kept = KeptBuild()
         try:
-            self._build(site_dir=folder)
+            self._build(site_dir=folder, plugins={KeptBuild.NAME: kept})
         except Exception as error:
             # Whatever stops the build, the last good site stays up and the editor is told why.
             problems = describe_build_error(error, self.root)
             print("\n".join(["网站没有更新，上一次生成的网站还在：", *problems]), file=sys.stderr, flush=True)
             self._publish(Build(served.site_dir, served.version, tuple(problems)))
             return False
+        self._kept = kept
         self._publish(Build(folder, served.version + 1))
         print(f"网站已重新生成（{time.monotonic() - started:.1f} 秒），打开的页面会自动刷新。", flush=True)
+        return True
+
+    def _render_lessons_again(self, changed: set[Path]) -> bool:
+        """Render again, in the served build, the pages of lessons whose words alone changed
+        (see only_words_changed); False, having changed nothing, when the change is any other."""
+        kept = self._kept
+        texts = {}
+        for path in changed:
+            if path not in kept.sources:
+                return False
+            try:
+                texts[path] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return False
+            if not only_words_changed(kept.sources[path], texts[path]):
+                return False
+        for path, text in texts.items():
+            page = kept.pages[path]
+            try:
+                kept.render_again(page)
+            except Exception:
+                # A page that renders well in a full build only: the full build says why.
+                return False
+            precompress_file(Path(page.file.abs_dest_path))
+            kept.sources[path] = text
         return True
 
     def wait_for_change(self, seen: Build, seconds: float) -> Build:
@@ -112,6 +155,40 @@ class SitePreview:
         with self._changed:
             self._latest = build
             self._changed.notify_all()
+
+
+class KeptBuild(BasePlugin):
+    """A plugin that keeps what mkdocs built the site with (config, files, navigation, templates)
+    and the lessons' text as built, so that a lesson's page can be rendered again alone, exactly
+    as the build rendered it: mkdocs has no incremental build, and a whole one takes half a
+    minute at a thousand lessons."""
+
+    NAME = "sanwei-preview"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: dict[Path, str] = {}
+        self.pages: dict[Path, Page] = {}
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> None:
+        self.nav = nav
+
+    def on_env(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> None:
+        self.env, self.config, self.files = env, config, files
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        for file in self.files.documentation_pages():
+            if file.abs_src_path and file.src_uri.startswith(f"{LESSONS_DIR}/") and file.page is not None:
+                source = Path(file.abs_src_path)
+                self.pages[source] = file.page
+                self.sources[source] = source.read_text(encoding="utf-8")
+
+    def render_again(self, page: Page) -> None:
+        """Read, render and write the page again, as the build did."""
+        # mkdocs' own steps for one page (private, but what its build runs for every page;
+        # mkdocs is pinned, and tests/test_preview.py compares the result with a full build's).
+        _populate_page(page, self.config, self.files)
+        _build_page(page, self.config, self.files.documentation_pages(), self.nav, self.env)
 
 
 def describe_build_error(error: Exception, root: Path) -> list[str]:
@@ -184,15 +261,18 @@ def with_reload_script(html: bytes, build: Build) -> bytes:
 
 
 class InputWatcher:
-    """Call `changed` once the files the site is built from have stopped changing for a moment."""
+    """Call `changed` with the files changed, once the files the site is built from have stopped
+    changing for a moment."""
 
-    def __init__(self, root: Path, changed: Callable[[], object]) -> None:
+    def __init__(self, root: Path, changed: Callable[[set[Path]], object]) -> None:
         self._inputs = [root / name for name in BUILD_INPUTS]
         self._changed = changed
+        self._paths: set[Path] = set()
         self._pending = threading.Event()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._observer = Observer()
-        handler = _InputEvents(self._is_input, self._pending)
+        handler = _InputEvents(self._note)
         # A file is watched through its folder: an editor that saves by renaming a new copy over
         # the old one replaces the file a watch on the file itself would follow.
         folders = {path: True for path in self._inputs if path.is_dir()}
@@ -214,12 +294,20 @@ class InputWatcher:
         self._observer.join()
         self._thread.join()
 
-    def _is_input(self, path: str) -> bool:
-        file = Path(path)
-        # Editors' own files beside the lessons: swap files, lock files, backups.
-        if file.name.startswith(".") or file.name.endswith("~"):
-            return False
-        return any(file == path or file.is_relative_to(path) for path in self._inputs)
+    def _note(self, event: FileSystemEvent) -> None:
+        if event.event_type not in CHANGES:
+            return
+        for path in (event.src_path, event.dest_path):
+            file = Path(os.fsdecode(path)) if path else None
+            # Editors' own files beside the lessons (swap files, lock files, backups) are not inputs.
+            if file is None or file.name.startswith(".") or file.name.endswith("~"):
+                continue
+            if any(file == path or file.is_relative_to(path) for path in self._inputs):
+                with self._lock:
+                    # A folder changes with every file in it; only files tell what changed.
+                    if not event.is_directory:
+                        self._paths.add(file)
+                    self._pending.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -228,20 +316,17 @@ class InputWatcher:
             while self._pending.is_set() and not self._stop.is_set():
                 self._pending.clear()
                 self._stop.wait(QUIET_S)
+            with self._lock:
+                paths, self._paths = self._paths, set()
             if not self._stop.is_set():
-                self._changed()
+                self._changed(paths)
 
 
 class _InputEvents(FileSystemEventHandler):
-    """Note that a change happened to one of the inputs."""
+    """Hand every event to a function."""
 
-    def __init__(self, is_input: Callable[[str], bool], pending: threading.Event) -> None:
-        self._is_input = is_input
-        self._pending = pending
+    def __init__(self, note: Callable[[FileSystemEvent], None]) -> None:
+        self._note = note
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in CHANGES:
-            return
-        paths = [event.src_path, event.dest_path]
-        if any(path and self._is_input(str(path)) for path in paths):
-            self._pending.set()
+        self._note(event)

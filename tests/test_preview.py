@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import post_to_stack, run_serve, stack_table, stage_environment
 
+from sitegen.site import build_site
 from tests.test_build import copy_project
 
 pytestmark = pytest.mark.browser
@@ -47,7 +49,9 @@ def served_page(serve) -> str:
     """The lesson's page as served, without the reload script `serve` adds (it names the problems)."""
     status, html = get(serve["site"] + LESSON_PAGE)
     assert status == 200
-    return html.split("<script data-version=", 1)[0]
+    script = re.compile(r"<script data-version=.*?</script>", re.DOTALL)
+    assert len(script.findall(html)) == 1
+    return script.sub("", html)
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +103,16 @@ def test_a_saved_lesson_reaches_the_open_page_by_itself(project, serve, phone):
     phone.get_by_text("驿站里新添了一台饮水机。").wait_for(timeout=60_000)
     assert phone.evaluate("window.notReloadedYet") is None
     assert "驿站里新添了一台饮水机。" in get(serve["site"] + LESSON_PAGE)[1]
+
+
+def test_a_change_of_words_renders_the_page_alone_exactly_as_a_full_build(project, serve, tmp_path):
+    edit(project, LESSON, "## 驿站是什么", "## 驿站是什么\n\n驿站的门口有一块红色的牌子。")
+    wait_until(lambda: "驿站的门口有一块红色的牌子。" in served_page(serve))
+
+    # Only the lesson's page was rendered again, not the whole site.
+    assert any(line.startswith("课程页面已更新") for line in serve["output"])
+    built = build_site(project, site_url=serve["site"], api_url=serve["api"], site_dir=tmp_path / "site")
+    assert served_page(serve) == (built / LESSON_PAGE / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_broken_edit_shows_on_the_open_page_and_the_last_good_site_stays(project, serve, phone):
