@@ -99,7 +99,8 @@ class SitePreview:
         problem, in the terminal and to every open page. True if the site was updated."""
         served = self.latest
         started = time.monotonic()
-        if changed and self._render_lessons_again(set(changed)):
+        # While the content is broken, only a full build can tell that it is whole again.
+        if changed and not served.problems and self._render_lessons_again(set(changed)):
             self._publish(Build(served.site_dir, served.version + 1))
             print(f"课程页面已更新（{time.monotonic() - started:.1f} 秒），打开的页面会自动刷新。", flush=True)
             return True
@@ -121,7 +122,7 @@ class SitePreview:
 
     def _render_lessons_again(self, changed: set[Path]) -> bool:
         """Render again, in the served build, the pages of lessons whose words alone changed
-        (see only_words_changed); False, having changed nothing, when the change is any other."""
+        (see only_words_changed); False when the change is any other, and a full build is needed."""
         kept = self._kept
         texts = {}
         for path in changed:

@@ -135,6 +135,30 @@ def test_a_broken_edit_shows_on_the_open_page_and_the_last_good_site_stays(proje
     assert phone.get_by_role("alert").count() == 0
 
 
+def test_while_stations_yaml_is_broken_a_lesson_edit_keeps_the_problem_shown(project, serve, phone):
+    phone.goto(serve["site"] + LESSON_PAGE)
+
+    def reports() -> int:
+        return sum("网站没有更新" in line for line in serve["output"])
+
+    reported = reports()
+
+    edit(project, "stations.yaml", "stations:", "stations：")
+
+    banner = phone.get_by_role("alert").filter(has_text="stations.yaml:")
+    banner.wait_for(timeout=60_000)
+    edit(project, LESSON, "## 驿站是什么", "## 驿站是什么\n\n驿站里有急救药箱。")
+    # Built again, and refused again: the lesson's words alone do not make the content whole.
+    wait_until(lambda: reports() == reported + 2)
+    assert banner.is_visible()
+    assert "驿站里有急救药箱。" not in served_page(serve)
+
+    edit(project, "stations.yaml", "stations：", "stations:")
+
+    phone.get_by_text("驿站里有急救药箱。").wait_for(timeout=60_000)
+    assert phone.get_by_role("alert").count() == 0
+
+
 def test_the_tables_and_the_staff_token_survive_a_rebuild(project, serve):
     checkin = post_to_stack(serve, "checkins", {"station": "hongqi-first-street"})
 
