@@ -88,6 +88,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="把本机的数据表、导出文件和工作人员令牌保存在这个文件夹里，下次启动还在"
         "（例如 .local-data，不会提交到 git；不写就只在内存里）",
     )
+    serve.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="只生成一次网站，不监视文件、不自动刷新页面，像静态网站主机那样提供网站（含压缩副本）",
+    )
     _add_site_dir(serve)
 
     tables = commands.add_parser(
@@ -216,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             db_port=args.db_port,
             site_dir=args.site_dir,
             data_dir=args.data,
+            watch=args.watch,
         )
     except Abort as error:
         # Broken content: the problems, as `check` lists them, not a traceback.

@@ -18,7 +18,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from sitegen.apicontent import CONTENT_IDS_FILE
-from sitegen.site import ROOT
+from sitegen.site import ROOT, build_site
 
 FUNCTIONS_DIR = ROOT / "functions"
 LOCAL_STAGE = "dev"
@@ -138,6 +138,8 @@ class LocalStack:
     site_dir: Path | None = None
     # Where the tables, the exports and the staff token are kept between runs; None: only in memory.
     data_dir: Path | None = None
+    # Rebuild when the content changes and reload open pages; else serve one build as a static host would.
+    watch: bool = True
     staff_token: str | None = None
     _stoppers: list = field(default_factory=list)
 
@@ -174,16 +176,25 @@ class LocalStack:
         self._start_site()
 
     def _start_site(self) -> None:
+        if not self.watch:
+            site_dir = build_site(
+                ROOT,
+                site_url=self.site_url,
+                api_url=self.api_url,
+                site_dir=self.site_dir,
+                content_ids_file=CONTENT_IDS_FILE,
+            )
+            self._serve_site(serve_site(site_dir, self.host, self.site_port))
+            return
+        from chalicelib.config import forget_content_ids
+
         from sitegen.preview import InputWatcher, PreviewHandler, SitePreview
 
         preview = SitePreview(
             ROOT, self.site_url, self.api_url, site_dir=self.site_dir, content_ids_file=CONTENT_IDS_FILE
         )
         handler = functools.partial(PreviewHandler, preview=preview)
-        serving = serve_site(preview.latest.site_dir, self.host, self.site_port, handler=handler)
-        serving.__enter__()
-        self._stoppers.append(lambda: serving.__exit__(None, None, None))
-        from chalicelib.config import forget_content_ids
+        self._serve_site(serve_site(preview.latest.site_dir, self.host, self.site_port, handler=handler))
 
         def rebuild(changed: set[Path]) -> None:
             # The API, running in this process, takes the new lessons and stations from now on.
@@ -193,6 +204,10 @@ class LocalStack:
         watcher = InputWatcher(ROOT, rebuild)
         watcher.start()
         self._stoppers.append(watcher.stop)
+
+    def _serve_site(self, serving) -> None:
+        serving.__enter__()
+        self._stoppers.append(lambda: serving.__exit__(None, None, None))
 
     def stop(self) -> None:
         """Stop everything that start() started, last first."""
@@ -309,10 +324,17 @@ def run_local_stack(
     db_port: int,
     site_dir: Path | None = None,
     data_dir: Path | None = None,
+    watch: bool = True,
 ) -> int:
     """`python build.py serve`: run until Ctrl-C, then stop everything."""
     stack = LocalStack(
-        host=host, site_port=site_port, api_port=api_port, db_port=db_port, site_dir=site_dir, data_dir=data_dir
+        host=host,
+        site_port=site_port,
+        api_port=api_port,
+        db_port=db_port,
+        site_dir=site_dir,
+        data_dir=data_dir,
+        watch=watch,
     )
     stopped = threading.Event()
     # Stopped by the system, or by closing the terminal: stop as for Ctrl-C, saving the data first.
@@ -321,7 +343,8 @@ def run_local_stack(
     try:
         stack.start()
         kept = f"数据保存在 {data_dir}，下次启动还在" if data_dir is not None else "数据只在内存里，停止后清空"
-        print("修改课程、stations.yaml、mkdocs.yml 或主题并保存后，网站会自动重新生成，打开的页面自动刷新。")
+        if watch:
+            print("修改课程、stations.yaml、mkdocs.yml 或主题并保存后，网站会自动重新生成，打开的页面自动刷新。")
         print(f"网站：      {stack.site_url}")
         print(f"表单接口：  {stack.api_url}")
         print(f"数据库：    {stack.db_url}  （{kept}；导出文件也存在这里）")

@@ -129,8 +129,9 @@ def run_serve(project: Path, *options: str):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """`python build.py serve` on free ports, started once for every browser test (see run_serve)."""
-    with run_serve(ROOT, "--site-dir", str(tmp_path_factory.mktemp("site"))) as running:
+    """`python build.py serve` on free ports, started once for every browser test (see run_serve),
+    serving the site as a static host does: the pages as members get them, without the live preview."""
+    with run_serve(ROOT, "--no-watch", "--site-dir", str(tmp_path_factory.mktemp("site"))) as running:
         yield running
 
 
