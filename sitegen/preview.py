@@ -229,11 +229,15 @@ class PreviewHandler(SiteHandler):
             return
         now = self.preview.wait_for_change(shown, LONGEST_WAIT_S)
         body = json.dumps({"version": now.version, "problems": now.problems}, ensure_ascii=False).encode()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The page was closed or reloaded while it waited: nobody is left to tell.
+            self.close_connection = True
 
     def end_headers(self) -> None:
         # A rebuilt script or stylesheet must be fetched again on reload, not taken from the cache.
