@@ -71,8 +71,9 @@ def make_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="在本机运行网站、接口和数据库",
-        description="在本机运行全部服务：内嵌的 DynamoDB 兼容数据库（数据只在内存里，停止后清空）、"
-        "表单接口和生成好的网站，并打印工作人员的登录令牌。按 Ctrl-C 停止。",
+        description="在本机运行全部服务：内嵌的 DynamoDB 兼容数据库（数据只在内存里，停止后清空；"
+        "用 --data 保存到文件夹）、表单接口和生成好的网站，并打印工作人员的登录令牌。"
+        "课程、stations.yaml、mkdocs.yml 或主题改动后自动重新生成网站，并刷新打开的页面。按 Ctrl-C 停止。",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", metavar="HOST", help="监听的地址（默认 127.0.0.1，只有本机能访问）"
@@ -80,6 +81,19 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--site-port", type=int, default=8000, metavar="PORT", help="网站的端口（默认 8000）")
     serve.add_argument("--api-port", type=int, default=8001, metavar="PORT", help="表单接口的端口（默认 8001）")
     serve.add_argument("--db-port", type=int, default=8002, metavar="PORT", help="内嵌数据库的端口（默认 8002）")
+    serve.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="把本机的数据表、导出文件和工作人员令牌保存在这个文件夹里，下次启动还在"
+        "（例如 .local-data，不会提交到 git；不写就只在内存里）",
+    )
+    serve.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="只生成一次网站，不监视文件、不自动刷新页面，像静态网站主机那样提供网站（含压缩副本）",
+    )
     _add_site_dir(serve)
 
     tables = commands.add_parser(
@@ -207,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             api_port=args.api_port,
             db_port=args.db_port,
             site_dir=args.site_dir,
+            data_dir=args.data,
+            watch=args.watch,
         )
     except Abort as error:
         # Broken content: the problems, as `check` lists them, not a traceback.

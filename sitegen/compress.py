@@ -47,6 +47,12 @@ def precompress(site_dir: Path, cache_dir: Path | None = None) -> int:
     return len(files)
 
 
+def precompress_file(path: Path) -> None:
+    """Write one file's `.gz` and `.br` copies, as precompress() would, if it is large text."""
+    if path.suffix in TEXT_SUFFIXES and path.stat().st_size >= MIN_BYTES:
+        _compress_one(path, None)
+
+
 def _compress_one(path: Path, cache_dir: Path | None) -> Path | None:
     """Write the file's two copies; return the cache file its brotli copy came from, if any."""
     data = path.read_bytes()

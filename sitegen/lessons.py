@@ -236,6 +236,28 @@ def reading_minutes(markdown: str) -> int:
     return max(1, math.ceil(minutes))
 
 
+def only_words_changed(old: str, new: str) -> bool:
+    """True when two versions of a lesson file differ only in words of its text: the same front
+    matter, the same links and images in the same order, the same reading time. Such a change
+    reaches no page but the lesson's own and changes nothing its checks look at."""
+    old_lines, new_lines = split_lines(old), split_lines(new)
+    old_close, new_close = _front_matter_end(old_lines), _front_matter_end(new_lines)
+    if old_close is None or old_close != new_close or old_lines[: old_close + 1] != new_lines[: new_close + 1]:
+        return False
+    old_body, new_body = old_lines[old_close + 1 :], new_lines[new_close + 1 :]
+    targets = [[(ref.target, ref.image) for ref in _references(body, 0)] for body in (old_body, new_body)]
+    if targets[0] != targets[1]:
+        return False
+    return reading_minutes("\n".join(old_body)) == reading_minutes("\n".join(new_body))
+
+
+def _front_matter_end(lines: list[str]) -> int | None:
+    """The index of the line that closes the front matter, or None when there is none."""
+    if lines[0].rstrip() != "---":
+        return None
+    return next((index for index in range(1, len(lines)) if lines[index].rstrip() in ("---", "...")), None)
+
+
 def _references(lines: list[str], first_line: int) -> list[_Reference]:
     """Link and image targets outside code, with their file lines."""
     references = []

@@ -112,9 +112,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve a built site over HTTP (a free port by default); yield its address."""
-    handler = functools.partial(SiteHandler, directory=str(site_dir))
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0, handler=None) -> Iterator[str]:
+    """Serve a built site over HTTP (a free port by default); yield its address. `handler`
+    answers instead of SiteHandler on site_dir (`serve`'s preview hands its own)."""
+    handler = handler or functools.partial(SiteHandler, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -135,6 +136,10 @@ class LocalStack:
     api_port: int = 8001
     db_port: int = 8002
     site_dir: Path | None = None
+    # Where the tables, the exports and the staff token are kept between runs; None: only in memory.
+    data_dir: Path | None = None
+    # Rebuild when the content changes and reload open pages; else serve one build as a static host would.
+    watch: bool = True
     staff_token: str | None = None
     _stoppers: list = field(default_factory=list)
 
@@ -155,22 +160,54 @@ class LocalStack:
         return f"{self.site_url}staff/"
 
     def start(self) -> None:
-        """Start the database, create the tables, start the API, build and serve the site."""
+        """Start the database, create the tables (with the data kept in data_dir), start the API,
+        build and serve the site, and rebuild it whenever what it is built from changes."""
         self._start_database()
         self._configure_api_environment()
-        from chalicelib.tables import create_stage_tables
+        from chalicelib.tables import create_stage_bucket, create_stage_tables
 
         create_stage_tables(LOCAL_STAGE, self.db_url)
-        self._prepare_staff_side()
+        # The embedded server serves S3 too: exports go to a bucket there.
+        create_stage_bucket(LOCAL_STAGE, self.db_url)
+        if self.data_dir is not None:
+            self._keep_data(self.data_dir)
+        self._issue_staff_token()
         self._start_api()
-        site_dir = build_site(
-            ROOT,
-            site_url=self.site_url,
-            api_url=self.api_url,
-            site_dir=self.site_dir,
-            content_ids_file=CONTENT_IDS_FILE,
+        self._start_site()
+
+    def _start_site(self) -> None:
+        if not self.watch:
+            site_dir = build_site(
+                ROOT,
+                site_url=self.site_url,
+                api_url=self.api_url,
+                site_dir=self.site_dir,
+                content_ids_file=CONTENT_IDS_FILE,
+            )
+            self._serve_site(serve_site(site_dir, self.host, self.site_port))
+            return
+        from chalicelib.config import forget_content_ids
+
+        from sitegen.preview import InputWatcher, PreviewHandler, SitePreview
+
+        preview = SitePreview(
+            ROOT, self.site_url, self.api_url, site_dir=self.site_dir, content_ids_file=CONTENT_IDS_FILE
         )
-        self._start_site(site_dir)
+        handler = functools.partial(PreviewHandler, preview=preview)
+        self._serve_site(serve_site(preview.latest.site_dir, self.host, self.site_port, handler=handler))
+
+        def rebuild(changed: set[Path]) -> None:
+            # The API, running in this process, takes the new lessons and stations from now on.
+            if preview.rebuild(changed):
+                forget_content_ids()
+
+        watcher = InputWatcher(ROOT, rebuild)
+        watcher.start()
+        self._stoppers.append(watcher.stop)
+
+    def _serve_site(self, serving) -> None:
+        serving.__enter__()
+        self._stoppers.append(lambda: serving.__exit__(None, None, None))
 
     def stop(self) -> None:
         """Stop everything that start() started, last first."""
@@ -206,18 +243,57 @@ class LocalStack:
         if str(FUNCTIONS_DIR) not in sys.path:
             sys.path.insert(0, str(FUNCTIONS_DIR))
 
-    def _prepare_staff_side(self) -> None:
-        # The embedded server serves S3 too: exports go to a bucket there, and a fresh
-        # admin token lets whoever runs `serve` open the staff console right away.
-        import boto3
-        from chalicelib.tables import create_stage_bucket, stage_table_names
-        from chalicelib.tokens import TokenStore
+    def _keep_data(self, folder: Path) -> None:
+        """Put back what the folder holds from the last run, and save everything there at stop."""
+        from chalicelib.tables import stage_table_names, stage_variables
 
-        create_stage_bucket(LOCAL_STAGE, self.db_url)
+        from sitegen import localdata
+
+        dynamodb, s3 = self._clients()
+        tables = list(stage_table_names(LOCAL_STAGE).values())
+        bucket = stage_variables(LOCAL_STAGE)["EXPORTS_BUCKET"]
+        localdata.load_tables(folder, dynamodb, tables)
+        localdata.load_exports(folder, s3, bucket)
+
+        def save() -> None:
+            localdata.save_tables(folder, dynamodb, tables)
+            localdata.save_exports(folder, s3, bucket)
+
+        self._stoppers.append(save)
+
+    def _issue_staff_token(self) -> None:
+        # An admin token lets whoever runs `serve` open the staff console right away: the one kept
+        # in the data folder while it is valid, else a fresh one.
+        import boto3
+        from chalicelib.tables import stage_table_names
+        from chalicelib.tokens import NotAuthenticated, TokenStore
+
+        from sitegen.localdata import keep_staff_token, saved_staff_token
+
         table_name = stage_table_names(LOCAL_STAGE)["submissions"]
-        table = boto3.resource("dynamodb", endpoint_url=self.db_url).Table(table_name)
-        issued = TokenStore(table).create(LOCAL_STAFF_NAME, "admin", (), LOCAL_STAFF_DAYS)
-        self.staff_token = issued.token
+        tokens = TokenStore(boto3.resource("dynamodb", endpoint_url=self.db_url).Table(table_name))
+        kept = saved_staff_token(self.data_dir) if self.data_dir is not None else None
+        if kept is not None:
+            try:
+                tokens.authenticate(kept)
+                self.staff_token = kept
+                return
+            except NotAuthenticated:
+                pass
+        self.staff_token = tokens.create(LOCAL_STAFF_NAME, "admin", (), LOCAL_STAFF_DAYS).token
+        if self.data_dir is not None:
+            keep_staff_token(self.data_dir, self.staff_token)
+
+    def _clients(self):
+        """boto3 clients of the embedded server's DynamoDB and S3."""
+        import boto3
+        from botocore.config import Config
+
+        return (
+            boto3.client("dynamodb", endpoint_url=self.db_url),
+            # A local server has no per-bucket host names.
+            boto3.client("s3", endpoint_url=self.db_url, config=Config(s3={"addressing_style": "path"})),
+        )
 
     def _start_api(self) -> None:
         from app import app
@@ -230,11 +306,6 @@ class LocalStack:
         server = create_local_server(app, config, self.host, self.api_port)
         self._serve_in_thread(server.server)
 
-    def _start_site(self, site_dir: Path) -> None:
-        serving = serve_site(site_dir, self.host, self.site_port)
-        serving.__enter__()
-        self._stoppers.append(lambda: serving.__exit__(None, None, None))
-
     def _serve_in_thread(self, server) -> None:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -246,16 +317,37 @@ class LocalStack:
         self._stoppers.append(stop)
 
 
-def run_local_stack(host: str, site_port: int, api_port: int, db_port: int, site_dir: Path | None = None) -> int:
+def run_local_stack(
+    host: str,
+    site_port: int,
+    api_port: int,
+    db_port: int,
+    site_dir: Path | None = None,
+    data_dir: Path | None = None,
+    watch: bool = True,
+) -> int:
     """`python build.py serve`: run until Ctrl-C, then stop everything."""
-    stack = LocalStack(host=host, site_port=site_port, api_port=api_port, db_port=db_port, site_dir=site_dir)
+    stack = LocalStack(
+        host=host,
+        site_port=site_port,
+        api_port=api_port,
+        db_port=db_port,
+        site_dir=site_dir,
+        data_dir=data_dir,
+        watch=watch,
+    )
     stopped = threading.Event()
+    # Stopped by the system, or by closing the terminal: stop as for Ctrl-C, saving the data first.
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGHUP, lambda *_: stopped.set())
     try:
         stack.start()
+        kept = f"数据保存在 {data_dir}，下次启动还在" if data_dir is not None else "数据只在内存里，停止后清空"
+        if watch:
+            print("修改课程、stations.yaml、mkdocs.yml 或主题并保存后，网站会自动重新生成，打开的页面自动刷新。")
         print(f"网站：      {stack.site_url}")
         print(f"表单接口：  {stack.api_url}")
-        print(f"数据库：    {stack.db_url}  （数据只在内存里，停止后清空；导出文件也存在这里）")
+        print(f"数据库：    {stack.db_url}  （{kept}；导出文件也存在这里）")
         print(f"工作人员：  {stack.staff_url}  （用下面这行令牌登录，一天内有效）")
         print(f"staff token: {stack.staff_token}")
         print("按 Ctrl-C 停止。", flush=True)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.plugins import BasePlugin
+
+from sitegen.lessons import LESSONS_DIR
+from sitegen.stations import STATIONS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
+# Everything under the project's folder the build reads, besides Python code: when one of them
+# changes, `build.py serve` rebuilds. The theme and templates are those mkdocs.yml and
+# sitegen/pages.py name; a change to Python code needs `serve` started again.
+BUILD_INPUTS = ("mkdocs.yml", LESSONS_DIR, STATIONS_FILE, "sitegen/theme", "sitegen/templates")
 
 
 def _set_up_logging() -> None:
@@ -32,9 +41,11 @@ def build_site(
     api_url: str | None = None,
     site_dir: Path | None = None,
     content_ids_file: Path | None = None,
+    plugins: Mapping[str, BasePlugin] | None = None,
 ) -> Path:
     """Check the content and build the site into site_dir (mkdocs's `site/` by default);
-    with content_ids_file, also write there the content's ids for the API."""
+    with content_ids_file, also write there the content's ids for the API. `plugins` join the
+    build after mkdocs.yml's own (`serve` keeps what it needs to render one page again)."""
     _set_up_logging()
     overrides = {}
     if site_url:
@@ -46,5 +57,7 @@ def build_site(
         config.extra["sanwei"]["api_url"] = api_url
     if content_ids_file:
         config.extra["sanwei"]["content_ids_file"] = str(content_ids_file)
+    for name, plugin in (plugins or {}).items():
+        config.plugins[name] = plugin
     build(config)
     return Path(config.site_dir)

@@ -88,15 +88,14 @@ def wait_for(url: str, seconds: float = 60) -> None:
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    """`python build.py serve` on free ports, started once for every browser test; yield its
-    URLs, the staff token it prints and all it printed. Stopped with Ctrl-C, it must exit 0."""
+@contextlib.contextmanager
+def run_serve(project: Path, *options: str):
+    """`python build.py serve` in a project folder, on free ports; yield its URLs, the staff token
+    it prints and all it prints (a list that grows while it runs). Stopped with Ctrl-C, it must exit 0."""
     ports = {"site": free_port(), "api": free_port(), "db": free_port()}
     process = subprocess.Popen(
-        [sys.executable, "build.py", "serve", "--site-dir", str(tmp_path_factory.mktemp("site"))]
-        + [f"--{name}-port={port}" for name, port in ports.items()],
-        cwd=ROOT,
+        [sys.executable, "build.py", "serve", *options] + [f"--{name}-port={port}" for name, port in ports.items()],
+        cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -126,6 +125,14 @@ def stack(tmp_path_factory):
         process.wait(timeout=30)
         reader.join(timeout=5)
         assert process.returncode == 0, "".join(output)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """`python build.py serve` on free ports, started once for every browser test (see run_serve),
+    serving the site as a static host does: the pages as members get them, without the live preview."""
+    with run_serve(ROOT, "--no-watch", "--site-dir", str(tmp_path_factory.mktemp("site"))) as running:
+        yield running
 
 
 def stack_table(stack):

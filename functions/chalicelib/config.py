@@ -99,6 +99,11 @@ def get_content_ids() -> ContentIds:
     return _read_content_ids(content_ids_path())
 
 
+def forget_content_ids() -> None:
+    """Read the content ids again on next use: `build.py serve` rebuilt the site and wrote new ones."""
+    _read_content_ids.cache_clear()
+
+
 def get_store() -> SubmissionStore:
     """Return the store for the current settings, built once and then reused."""
     settings = read_settings()
