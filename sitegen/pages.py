@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -303,16 +303,18 @@ class StaffAction:
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
     """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
-    from chalicelib.forms import DEFAULT_MAX_LENGTH
+    from chalicelib.forms import DEFAULT_MAX_LENGTH, Choice
     from chalicelib.staffinput import (
         DATE_PATTERN,
         FOLLOW_UP_FIELDS,
         FORMATS,
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
+        TOKEN_FIELDS,
         TRANSFER_FIELDS,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
+    from chalicelib.tokens import ROLE_LABELS
     from chalicelib.workflow import STATUS_LABELS, TRANSITIONS
 
     names = {
@@ -333,7 +335,13 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
+        "roles": ROLE_LABELS,
     }
+    # A station token's stations are picked by name from the content's stations, as the API checks them.
+    station_choices = tuple(Choice(station.id, station.name, station.id) for station in content.stations)
+    token_fields = [
+        replace(field, choices=station_choices) if field.name == "stations" else field for field in TOKEN_FIELDS
+    ]
     actions = [
         StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
         StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
@@ -345,6 +353,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "staff/",
         names=names,
         actions=actions,
+        token_fields=token_fields,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),
