@@ -31,6 +31,10 @@ def test_an_admin_gives_a_colleague_a_token_shown_once_then_revokes_it(stack, br
         page.wait_for_selector(f"[data-token='{own}']:has-text('您正在使用')")
         assert page.locator(f"[data-token='{own}'] [data-staff-revoke]").count() == 0
 
+        # What is wrong is said under its field, in the API's words.
+        page.click(f"{FORM} button[type=submit]")
+        page.wait_for_selector(f"{FORM} [data-error-for=name]:has-text('请填写姓名')")
+
         # A station token: the stations are picked by name; an admin's would name none.
         name = "王" + uuid.uuid4().hex[:4]
         page.fill(f"{FORM} input[name=name]", name)
@@ -45,6 +49,7 @@ def test_an_admin_gives_a_colleague_a_token_shown_once_then_revokes_it(stack, br
         # Shown once, with a warning that says so, and copied with one tap.
         page.wait_for_selector("[data-staff-new-token]:visible")
         token = page.input_value("[data-staff-new-token-value]")
+        assert page.text_content(f"{FORM} [data-error-for=name]") == ""
         assert re.fullmatch(r"[0-9a-f]{12}\.[A-Za-z0-9_\-]{43}", token)
         assert "只显示这一次" in page.text_content("[data-staff-new-token]")
         page.click("[data-staff-copy]")
