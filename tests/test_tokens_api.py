@@ -3,19 +3,54 @@
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
+import boto3
 import pytest
+from chalicelib.contentids import CONTENT_IDS_VARIABLE
 from chalicelib.responses import FORBIDDEN_MESSAGE, OWN_TOKEN_MESSAGE, SIGN_IN_MESSAGE, TOKEN_NOT_FOUND_MESSAGE
 from chalicelib.store import OFFICE_TZ
-from chalicelib.tokens import hash_secret
-from conftest import bearer, scan_all
+from chalicelib.tables import create_tables
+from chalicelib.tokens import IssuedToken, TokenStore, hash_secret
+from conftest import bearer, chalice_client, scan_all, stage_environment
 
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 PUBLIC_KEYS = {"id", "name", "role", "stations", "created_at", "expires_at", "revoked_at"}
 COLLEAGUE = {"name": "王五", "role": "station", "stations": ["station-02", "station-01"], "days": "7"}
 # Stations are kept in the content's order, however they were picked.
 COLLEAGUE_STATIONS = ["station-01", "station-02"]
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One table for the calls that write nothing: the API, an admin's and a station's token."""
+
+    api: object
+    table: object
+    admin: IssuedToken
+    station: IssuedToken
+
+
+@pytest.fixture(scope="module")
+def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, tmp_path_factory):
+    name = f"test-{uuid.uuid4().hex[:12]}-submissions"
+    create_tables(dynamodb_client, {"submissions": name})
+    environment = {
+        **stage_environment(),
+        "SUBMISSIONS_TABLE": name,
+        "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
+        "EXPORTS_BUCKET": exports_bucket,
+        CONTENT_IDS_VARIABLE: str(content_ids_file),
+    }
+    table = boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(name)
+    tokens = TokenStore(table)
+    with chalice_client(chalice_app, environment, tmp_path_factory.mktemp("tokens")) as api:
+        admin = tokens.create("管理员甲", "admin", (), 30)
+        station = tokens.create("驿站乙", "station", ("station-01",), 30)
+        yield Shared(api, table, admin, station)
+    dynamodb_client.delete_table(TableName=name)
 
 
 def send(api, method, path, token, body=None):
@@ -104,42 +139,43 @@ def test_an_admin_token_can_be_made_and_its_days_sent_as_a_number(api, admin_tok
         ({"name": "王五", "role": "admin", "days": "30", "secret": "x"}, {"secret"}),
     ],
 )
-def test_a_bad_token_request_names_every_field_in_chinese(api, admin_token, submissions_table, body, fields):
-    response = send(api, "POST", "/staff/tokens", admin_token.token, body)
+def test_a_bad_token_request_names_every_field_in_chinese(shared, body, fields):
+    before = scan_all(shared.table)
+    response = send(shared.api, "POST", "/staff/tokens", shared.admin.token, body)
     assert response.status_code == 400, response.body
     assert set(response.json_body["errors"]) == fields
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in message) for message in response.json_body["errors"].values())
-    assert [item["pk"] for item in scan_all(submissions_table)] == [f"token#{admin_token.record.id}"]
+    assert scan_all(shared.table) == before
 
 
-def test_a_station_the_api_does_not_know_is_refused_by_its_id(api, admin_token):
+def test_a_station_the_api_does_not_know_is_refused_by_its_id(shared):
     body = {**COLLEAGUE, "stations": ["station-01", "no-such-station"]}
-    response = send(api, "POST", "/staff/tokens", admin_token.token, body)
+    response = send(shared.api, "POST", "/staff/tokens", shared.admin.token, body)
     assert response.status_code == 400
     assert "no-such-station" in response.json_body["errors"]["stations"]
     assert "station-01" not in response.json_body["errors"]["stations"]
 
 
-def test_an_admin_cannot_revoke_the_token_they_are_signed_in_with(api, admin_token):
-    response = send(api, "DELETE", f"/staff/tokens/{admin_token.record.id}", admin_token.token)
+def test_an_admin_cannot_revoke_the_token_they_are_signed_in_with(shared):
+    response = send(shared.api, "DELETE", f"/staff/tokens/{shared.admin.record.id}", shared.admin.token)
     assert response.status_code == 409
     assert response.json_body["message"] == OWN_TOKEN_MESSAGE
-    assert send(api, "GET", "/staff/me", admin_token.token).status_code == 200
+    assert send(shared.api, "GET", "/staff/me", shared.admin.token).status_code == 200
 
 
 @pytest.mark.parametrize("token_id", ["0123456789ab", "not-a-token", "0123456789AB"])
-def test_revoking_a_token_that_does_not_exist_is_404(api, admin_token, token_id):
-    response = send(api, "DELETE", f"/staff/tokens/{token_id}", admin_token.token)
+def test_revoking_a_token_that_does_not_exist_is_404(shared, token_id):
+    response = send(shared.api, "DELETE", f"/staff/tokens/{token_id}", shared.admin.token)
     assert (response.status_code, response.json_body["message"]) == (404, TOKEN_NOT_FOUND_MESSAGE)
 
 
-def test_station_staff_cannot_see_make_or_revoke_tokens(api, admin_token, station_token, submissions_table):
-    before = scan_all(submissions_table)
+def test_station_staff_cannot_see_make_or_revoke_tokens(shared):
+    before = scan_all(shared.table)
     for method, path, body in [
         ("GET", "/staff/tokens", None),
         ("POST", "/staff/tokens", {**COLLEAGUE, "role": "admin", "stations": []}),
-        ("DELETE", f"/staff/tokens/{admin_token.record.id}", None),
+        ("DELETE", f"/staff/tokens/{shared.admin.record.id}", None),
     ]:
-        response = send(api, method, path, station_token.token, body)
+        response = send(shared.api, method, path, shared.station.token, body)
         assert (response.status_code, response.json_body["message"]) == (403, FORBIDDEN_MESSAGE)
-    assert scan_all(submissions_table) == before
+    assert scan_all(shared.table) == before
