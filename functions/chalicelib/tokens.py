@@ -147,7 +147,8 @@ class TokenStore:
     def create(
         self, name: str, role: str, stations: Iterable[str], days: int, audit: AuditPut | None = None
     ) -> IssuedToken:
-        """Issue a token (with its audit entry, in one transaction); raise InvalidTokenRequest listing every problem."""
+        """Issue a token (with its audit entry, in one transaction, when given); raise InvalidTokenRequest
+        listing every problem."""
         stations = tuple(dict.fromkeys(s.strip() for s in stations if s.strip()))
         errors = check_token_request(name, role, stations, days)
         if errors:
