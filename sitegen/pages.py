@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -303,15 +303,15 @@ class StaffAction:
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
     """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
-    from chalicelib.forms import DEFAULT_MAX_LENGTH, Choice
+    from chalicelib.forms import DEFAULT_MAX_LENGTH
     from chalicelib.staffinput import (
         DATE_PATTERN,
         FOLLOW_UP_FIELDS,
         FORMATS,
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
-        TOKEN_FIELDS,
         TRANSFER_FIELDS,
+        token_fields,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
     from chalicelib.tokens import ROLE_LABELS
@@ -338,10 +338,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "roles": ROLE_LABELS,
     }
     # A station token's stations are picked by name from the content's stations, as the API checks them.
-    station_choices = tuple(Choice(station.id, station.name, station.id) for station in content.stations)
-    token_fields = [
-        replace(field, choices=station_choices) if field.name == "stations" else field for field in TOKEN_FIELDS
-    ]
+    new_token_fields = token_fields({station.id: station.name for station in content.stations})
     actions = [
         StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
         StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
@@ -353,7 +350,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "staff/",
         names=names,
         actions=actions,
-        token_fields=token_fields,
+        token_fields=new_token_fields,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),

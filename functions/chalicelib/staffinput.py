@@ -82,7 +82,7 @@ EXPORT_FIELDS = (
 )
 
 # A new staff token. The stations a token may name are the content's, known only when the
-# API runs: parse_token_request() gives the field its choices then.
+# build or the API runs: token_fields() gives the field its choices then.
 TOKEN_FIELDS = (
     Field("name", "text", "姓名", "Name", help_zh="令牌发给谁：同事的姓名", max_length=MAX_NAME_LENGTH),
     Field("role", "choice", "角色", "Role", choices=tuple(Choice(role, ROLE_LABELS[role], role) for role in ROLES)),
@@ -301,6 +301,12 @@ def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest
     return ExportRequest(form, day_from, day_to, clean.get("station"), clean.get("status"), str(clean["format"])), {}
 
 
+def token_fields(stations: Mapping[str, str]) -> tuple[Field, ...]:
+    """Return TOKEN_FIELDS with the stations to pick from (id → name): the console shows them, the API checks them."""
+    choices = tuple(Choice(station, name, station) for station, name in stations.items())
+    return tuple(replace(field, choices=choices) if field.name == "stations" else field for field in TOKEN_FIELDS)
+
+
 def parse_token_request(
     body: Mapping[str, object], stations: Mapping[str, str]
 ) -> tuple[TokenRequest | None, dict[str, str]]:
@@ -310,9 +316,7 @@ def parse_token_request(
     # A script may send the days as a number; the console sends what was typed.
     if isinstance(days, int) and not isinstance(days, bool):
         body["days"] = str(days)
-    choices = tuple(Choice(station, name, station) for station, name in stations.items())
-    fields = tuple(replace(field, choices=choices) if field.name == "stations" else field for field in TOKEN_FIELDS)
-    clean, errors = _validate(fields, body)
+    clean, errors = _validate(token_fields(stations), body)
     given = body.get("stations")
     if "stations" in errors and isinstance(given, list):
         unknown = [str(station) for station in given if str(station).strip() not in stations]
