@@ -1,5 +1,6 @@
 """Sanwei forms and staff API: routes only (parse, validate, store, respond)."""
 
+import re
 from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
@@ -12,11 +13,15 @@ from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
     MEMBER_NOT_FOUND_MESSAGE,
     NOT_FOUND_MESSAGE,
+    OWN_TOKEN_MESSAGE,
     PERSON_NOT_FOUND_MESSAGE,
     TICKET_NOT_FOUND_MESSAGE,
+    TOKEN_NOT_FOUND_MESSAGE,
 )
 from chalicelib.stats import collect_stats
 from chalicelib.store import OFFICE_TZ
+from chalicelib.tokens import TOKEN_ID_PATTERN
+from chalicelib.updates import Refused
 
 app = Chalice(app_name="sanwei")
 # The origin is stage config, fixed for the life of the function; no client is made here.
@@ -280,3 +285,37 @@ def staff_audit(staff):
     query = valid(staffinput.parse_audit_query(_query(), _today()))
     entries, position = config.get_staff().audit.page(query.day_from, query.day_to, query.limit, query.after)
     return {"items": entries, "cursor": staffinput.encode_cursor(position)}
+
+
+@app.route("/staff/tokens", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_tokens(staff):
+    """List every staff token ever issued, newest first: who, which role and stations, until when; never a secret."""
+    return {"items": [token.public() for token in config.get_staff().tokens.list()]}
+
+
+@app.route("/staff/tokens", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_token_create(staff):
+    """Issue a token for a colleague; the answer carries it this once (only its hash is stored)."""
+    wanted = valid(staffinput.parse_token_request(_body(), config.get_content_ids().stations))
+    side = config.get_staff()
+    audit = side.audit.token_put(staff, "token.create")
+    issued = side.tokens.create(wanted.name, wanted.role, wanted.stations, wanted.days, audit)
+    body = {**issued.record.public(), "token": issued.token}
+    return Response(body=body, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+@app.route("/staff/tokens/{token_id}", methods=["DELETE"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_token_revoke(staff, token_id):
+    """Revoke a token from now on (again: no change); never the caller's own, so an office keeps a way in."""
+    if not re.fullmatch(TOKEN_ID_PATTERN, token_id):
+        raise Missing(TOKEN_NOT_FOUND_MESSAGE)
+    if token_id == staff.id:
+        raise Refused("id", OWN_TOKEN_MESSAGE)
+    side = config.get_staff()
+    revoked = side.tokens.revoke(token_id, side.audit.token_put(staff, "token.revoke"))
+    if revoked is None:
+        raise Missing(TOKEN_NOT_FOUND_MESSAGE)
+    return revoked.public()

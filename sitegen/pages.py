@@ -311,8 +311,10 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
         TRANSFER_FIELDS,
+        token_fields,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
+    from chalicelib.tokens import ROLE_LABELS
     from chalicelib.workflow import STATUS_LABELS, TRANSITIONS
 
     names = {
@@ -333,7 +335,10 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
+        "roles": ROLE_LABELS,
     }
+    # A station token's stations are picked by name from the content's stations, as the API checks them.
+    new_token_fields = token_fields({station.id: station.name for station in content.stations})
     actions = [
         StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
         StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
@@ -345,6 +350,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "staff/",
         names=names,
         actions=actions,
+        token_fields=new_token_fields,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),

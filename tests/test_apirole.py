@@ -196,7 +196,8 @@ def run(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_factory
         "DYNAMODB_ENDPOINT_URL": moto_endpoint,
         "S3_ENDPOINT_URL": moto_endpoint,
     }
-    # Tokens are made by `build.py tokens` with the IT person's credentials, not by the API.
+    # The first tokens are made by `build.py tokens` with the IT person's credentials; the run's
+    # admin then makes and revokes a colleague's through the API.
     tokens = TokenStore(boto3.resource("dynamodb", endpoint_url=moto_endpoint).Table(deployed["SubmissionsTableName"]))
     admin = bearer(tokens.create("管理员甲", "admin", (), 30).token)
     station = bearer(tokens.create("驿站乙", "station", ("station-01",), 30).token)
@@ -259,6 +260,12 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None
     ok(api.get(f"/staff/people?mobile={mobile}", headers=admin))
     assert ok(api.delete(f"/staff/people?mobile={mobile}", headers=admin))["count"] >= 2
     ok(api.get(f"/staff/audit?{today}", headers=admin))
+
+    # Staff tokens: listed, a colleague's made and revoked.
+    ok(api.get("/staff/tokens", headers=admin))
+    colleague = {"name": "王五", "role": "station", "stations": ["station-01"], "days": "7"}
+    made = ok(api.post("/staff/tokens", headers=admin, body=json.dumps(colleague, ensure_ascii=False).encode()), 201)
+    assert ok(api.delete(f"/staff/tokens/{made['id']}", headers=admin))["revoked_at"]
 
 
 def upload_a_large_export_that_fails(path) -> None:

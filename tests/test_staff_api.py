@@ -563,6 +563,8 @@ def test_an_unreachable_table_answers_503_not_401(chalice_app, api_environment, 
         ("/staff/people", "DELETE"),
         ("/staff/exports", "POST"),
         ("/staff/stats", "GET"),
+        ("/staff/tokens", "POST"),
+        ("/staff/tokens/0123456789ab", "DELETE"),
     ],
 )
 def test_cors_lets_the_site_send_the_token_and_change_records(chalice_local, path, method):

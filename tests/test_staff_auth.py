@@ -22,12 +22,14 @@ TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 
 # Chalice's route, then (method, path, body) as called, then what a station-01 token asks
 # that is outside its scope, as (path, body). In paths: {t1} is a request at station-01,
-# {t2} one at station-02, {member} a registered member, {mobile} their number.
+# {t2} one at station-02, {member} a registered member, {mobile} their number, {colleague}
+# another member of staff's token.
 # Today only: every day asked for is a Query per shard, and the records are all from today.
 ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
 LIAISON = {"name": "王联络"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
+NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -79,6 +81,9 @@ ROUTES = [
     ("/staff/people", "GET", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/people", "DELETE", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/audit", "GET", f"/staff/audit?{ONE_DAY}", None, (f"/staff/audit?{ONE_DAY}", None)),
+    ("/staff/tokens", "GET", "/staff/tokens", None, ("/staff/tokens", None)),
+    ("/staff/tokens", "POST", "/staff/tokens", NEW_TOKEN, ("/staff/tokens", NEW_TOKEN)),
+    ("/staff/tokens/{token_id}", "DELETE", "/staff/tokens/{colleague}", None, ("/staff/tokens/{colleague}", None)),
 ]
 CALLS = [route[1:] for route in ROUTES]
 CALL_IDS = [f"{method} {path}" for _, method, path, _, _ in ROUTES]
@@ -127,6 +132,17 @@ BAD_TOKENS = {
 }
 
 
+def with_colleague(world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
+    """The world and a colleague's token, for the routes that revoke one."""
+    return {**world, "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id}
+
+
+@pytest.fixture
+def world(staff_world, token_store):
+    """This test's records and a colleague's token (see with_colleague)."""
+    return with_colleague(staff_world, token_store)
+
+
 def request_state(submissions_table, world):
     """Every item of the table: a refused call leaves all of them (and the audit log) untouched."""
     items = submissions_table.scan(ConsistentRead=True)["Items"]
@@ -162,7 +178,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     }
     table = boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(name)
     with chalice_client(chalice_app, environment, tmp_path_factory.mktemp("shared")) as api:
-        world = make_staff_world(api)
+        world = with_colleague(make_staff_world(api), TokenStore(table))
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
     dynamodb_client.delete_table(TableName=name)
@@ -188,27 +204,27 @@ def test_a_missing_wrong_expired_or_revoked_token_gets_401(shared, case, method,
 @pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, scope", SCOPED, ids=SCOPED_IDS)
 def test_a_station_token_outside_its_scope_gets_403(
-    api, staff_world, station_token, submissions_table, method, path, body, scope
+    api, world, station_token, submissions_table, method, path, body, scope
 ):
-    before = request_state(submissions_table, staff_world)
+    before = request_state(submissions_table, world)
     out_path, out_body = scope
-    response = call(api, method, out_path, out_body, staff_world, bearer(station_token.token))
+    response = call(api, method, out_path, out_body, world, bearer(station_token.token))
     assert response.status_code == 403, response.body
     assert response.json_body["message"]
-    assert request_state(submissions_table, staff_world) == before
+    assert request_state(submissions_table, world) == before
 
 
 @pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, scope", CALLS, ids=CALL_IDS)
-def test_an_admin_token_reaches_every_route(api, staff_world, admin_token, method, path, body, scope):
-    response = call(api, method, path, body, staff_world, bearer(admin_token.token))
+def test_an_admin_token_reaches_every_route(api, world, admin_token, method, path, body, scope):
+    response = call(api, method, path, body, world, bearer(admin_token.token))
     assert response.status_code in (200, 201), response.body
 
 
 @pytest.mark.needs("transactions")
 @pytest.mark.parametrize("method, path, body, scope", STATION_CALLS, ids=sorted(STATION_IDS))
-def test_a_station_token_reaches_its_own_station(api, staff_world, station_token, method, path, body, scope):
-    response = call(api, method, path, body, staff_world, bearer(station_token.token))
+def test_a_station_token_reaches_its_own_station(api, world, station_token, method, path, body, scope):
+    response = call(api, method, path, body, world, bearer(station_token.token))
     assert response.status_code in (200, 201), response.body
 
 
@@ -256,7 +272,7 @@ def test_a_bad_token_request_names_every_problem(token_store, name, role, statio
 def test_every_staff_route_is_in_the_readme(chalice_app):
     readme = (FUNCTIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
     # The README names the parameters as a reader would: {id}, {form}.
-    names = {"{member_id}": "{id}", "{form_name}": "{form}"}
+    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}"}
     for path, methods in chalice_app.routes.items():
         if not path.startswith("/staff"):
             continue

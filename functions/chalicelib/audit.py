@@ -80,6 +80,16 @@ class AuditLog:
         """Return a TransactWriteItems element that writes this entry."""
         return {"Put": {"TableName": self._table.name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
+    def token_put(self, actor: StaffToken, action: str) -> Callable[[StaffToken], dict]:
+        """Return what makes the TransactWriteItems element recording an action on a staff token:
+        its id, name, role and stations, never its secret."""
+
+        def put(token: StaffToken) -> dict:
+            detail = {"name": token.name, "role": token.role, "stations": ",".join(token.stations)}
+            return self.transaction_put(self.entry(actor, action, [token.id], detail))
+
+        return put
+
     def page(
         self, day_from: date, day_to: date, limit: int, after: Position | None = None
     ) -> tuple[list[dict], Position | None]:

@@ -6,11 +6,12 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
 from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, validate_fields
+from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -78,6 +79,30 @@ EXPORT_FIELDS = (
     _STATION,
     _STATUS,
     Field("format", "choice", "文件格式", "Format", choices=tuple(Choice(k, v, k) for k, v in FORMATS.items())),
+)
+
+# A new staff token. The stations a token may name are the content's, known only when the
+# build or the API runs: token_fields() gives the field its choices then.
+TOKEN_FIELDS = (
+    Field("name", "text", "姓名", "Name", help_zh="令牌发给谁：同事的姓名", max_length=MAX_NAME_LENGTH),
+    Field("role", "choice", "角色", "Role", choices=tuple(Choice(role, ROLE_LABELS[role], role) for role in ROLES)),
+    Field(
+        "stations",
+        "multichoice",
+        "驿站",
+        "Stations",
+        help_zh="驿站工作人员只能看到这些驿站的诉求和签到；管理员不选",
+        required=False,
+    ),
+    Field(
+        "days",
+        "text",
+        "有效天数",
+        "Days valid",
+        help_zh=f"1 到 {MAX_DAYS} 天，到期后要重新发放",
+        max_length=3,
+        pattern=r"^[0-9]{1,3}$",
+    ),
 )
 
 
@@ -156,6 +181,16 @@ class ExportRequest:
     station: str | None
     status: str | None
     format: str
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """A staff token an admin asks for: whose, which role, which stations, for how many days."""
+
+    name: str
+    role: str
+    stations: tuple[str, ...]
+    days: int
 
 
 def has_station(form: FormDef) -> bool:
@@ -264,6 +299,43 @@ def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest
     if errors or form is None:
         return None, errors
     return ExportRequest(form, day_from, day_to, clean.get("station"), clean.get("status"), str(clean["format"])), {}
+
+
+def token_fields(stations: Mapping[str, str]) -> tuple[Field, ...]:
+    """Return TOKEN_FIELDS with the stations to pick from (id → name): the console shows them, the API checks them."""
+    choices = tuple(Choice(station, name, station) for station, name in stations.items())
+    return tuple(replace(field, choices=choices) if field.name == "stations" else field for field in TOKEN_FIELDS)
+
+
+def parse_token_request(
+    body: Mapping[str, object], stations: Mapping[str, str]
+) -> tuple[TokenRequest | None, dict[str, str]]:
+    """Return the checked token request, or every error by field; `stations` are the content's (id → name)."""
+    body = dict(body)
+    days = body.get("days")
+    # A script may send the days as a number; the console sends what was typed.
+    if isinstance(days, int) and not isinstance(days, bool):
+        body["days"] = str(days)
+    clean, errors = _validate(token_fields(stations), body)
+    given = body.get("stations")
+    if "stations" in errors and isinstance(given, list):
+        unknown = [str(station) for station in given if str(station).strip() not in stations]
+        if unknown:
+            errors["stations"] = f"没有这些驿站：{'、'.join(unknown)}（驿站名单可能已更新，请刷新页面）"
+    wanted = TokenRequest(
+        str(clean.get("name", "")),
+        str(clean.get("role", "")),
+        tuple(clean.get("stations", ())),
+        int(str(clean.get("days", 0))),
+    )
+    # The rules between fields (a station token names stations, an admin's none; days in range)
+    # are the token store's own, as `build.py tokens` checks them.
+    for name, message in check_token_request(wanted.name, wanted.role, wanted.stations, wanted.days).items():
+        if name not in errors:
+            errors[name] = message
+    if errors:
+        return None, errors
+    return wanted, {}
 
 
 def encode_cursor(position: Position | None) -> str | None:

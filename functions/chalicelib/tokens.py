@@ -7,12 +7,19 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from chalicelib.dynamo import BY_DAY_INDEX, TOKENS_DAY_KEY, error_code, token_id_of, token_pk
+from chalicelib.dynamo import (
+    BY_DAY_INDEX,
+    TOKENS_DAY_KEY,
+    error_code,
+    is_cancelled_by_condition,
+    token_id_of,
+    token_pk,
+)
 from chalicelib.forms import SLUG_PATTERN_64
 from chalicelib.store import format_timestamp, parse_timestamp
 
@@ -23,6 +30,7 @@ MAX_NAME_LENGTH = 40
 # A station token's scope becomes one DynamoDB IN filter, which takes at most 100 values.
 MAX_STATIONS = 100
 _ID_HEX_CHARACTERS = 12
+TOKEN_ID_PATTERN = r"^[0-9a-f]{12}$"
 # "<id>.<secret>": the id finds the item, the secret (token_urlsafe(32): 43 characters,
 # 256 random bits) is what proves the bearer. A fast hash is right for a secret that long.
 TOKEN_PATTERN = re.compile(r"([0-9a-f]{12})\.([A-Za-z0-9_\-]{43})")
@@ -125,6 +133,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Given the token as it is written, returns the TransactWriteItems element of its audit entry.
+AuditPut = Callable[[StaffToken], dict]
+
+
 class TokenStore:
     """Staff tokens in the table it is handed, one item each (`pk = token#<id>`)."""
 
@@ -132,8 +144,11 @@ class TokenStore:
         self._table = table
         self._clock = clock
 
-    def create(self, name: str, role: str, stations: Iterable[str], days: int) -> IssuedToken:
-        """Issue a token; raise InvalidTokenRequest listing every problem."""
+    def create(
+        self, name: str, role: str, stations: Iterable[str], days: int, audit: AuditPut | None = None
+    ) -> IssuedToken:
+        """Issue a token (with its audit entry, in one transaction, when given); raise InvalidTokenRequest
+        listing every problem."""
         stations = tuple(dict.fromkeys(s.strip() for s in stations if s.strip()))
         errors = check_token_request(name, role, stations, days)
         if errors:
@@ -161,14 +176,9 @@ class TokenStore:
                 "day_key": TOKENS_DAY_KEY,
                 "day_sk": f"{record.created_at}#{token_id}",
             }
-            try:
-                self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-            except ClientError as error:
-                # 48 random bits rarely collide; when they do, draw another id.
-                if error_code(error) == "ConditionalCheckFailedException":
-                    continue
-                raise
-            return IssuedToken(f"{token_id}.{secret}", record)
+            # 48 random bits rarely collide; when they do, draw another id.
+            if self._write("Put", {"Item": item, "ConditionExpression": "attribute_not_exists(pk)"}, record, audit):
+                return IssuedToken(f"{token_id}.{secret}", record)
 
     def list(self) -> list[StaffToken]:
         """Return every token ever issued, newest first (expired and revoked ones too)."""
@@ -186,21 +196,47 @@ class TokenStore:
                 return tokens
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def revoke(self, token_id: str) -> StaffToken | None:
-        """Revoke a token from now on; return it, or None if there is no such token."""
+    def revoke(self, token_id: str, audit: AuditPut | None = None) -> StaffToken | None:
+        """Revoke a token from now on (with its audit entry, in one transaction, when given); return it,
+        or None if there is no such token. A token revoked already is returned as it is, nothing written."""
+        while True:
+            record = self.get(token_id)
+            if record is None or record.revoked_at is not None:
+                return record
+            revoked = replace(record, revoked_at=format_timestamp(self._clock()))
+            update = {
+                "Key": {"pk": token_pk(token_id)},
+                "UpdateExpression": "SET revoked_at = :now",
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+                "ExpressionAttributeValues": {":now": revoked.revoked_at},
+            }
+            # A failed condition: revoked meanwhile by someone else; read it again.
+            if self._write("Update", update, revoked, audit):
+                return revoked
+
+    def get(self, token_id: str) -> StaffToken | None:
+        """Return a token's description (strongly consistent), or None if there is no such token."""
+        item = self._table.get_item(Key={"pk": token_pk(token_id)}, ConsistentRead=True).get("Item")
+        return _record(item) if item else None
+
+    def _write(self, kind: str, request: dict, record: StaffToken, audit: AuditPut | None) -> bool:
+        """Write one conditional Put or Update, alone or with its audit entry; return False if its condition failed."""
         try:
-            item = self._table.update_item(
-                Key={"pk": token_pk(token_id)},
-                UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :now)",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":now": format_timestamp(self._clock())},
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
+            if audit is None:
+                write = self._table.put_item if kind == "Put" else self._table.update_item
+                write(**request)
+            else:
+                change = {kind: {"TableName": self._table.name, **request}}
+                self._table.meta.client.transact_write_items(TransactItems=[change, audit(record)])
         except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return None
+            # The audit entry's id is new to this change: if it is there already, this is
+            # botocore retrying a transaction that went through but whose answer was lost.
+            if is_cancelled_by_condition(error, 1):
+                return True
+            if error_code(error) == "ConditionalCheckFailedException" or is_cancelled_by_condition(error):
+                return False
             raise
-        return _record(item)
+        return True
 
     def authenticate(self, token: str | None) -> StaffToken:
         """Return the valid token's description; raise NotAuthenticated otherwise."""

@@ -18,7 +18,7 @@
     "submissions.list": "查看列表", "request.read": "查看诉求", "request.update": "处理诉求",
     "member.read": "查看党员", "member.liaison": "安排联系人", "member.follow_up": "记录跟进",
     "member.transfer": "组织关系转接", "export.create": "导出文件", "person.read": "按手机号查人",
-    "person.erase": "删除个人信息"
+    "person.erase": "删除个人信息", "token.create": "发放令牌", "token.revoke": "停用令牌"
   };
   // Where a return code was posted: a campaign, or a station (tagged with its id).
   var SOURCES = Object.assign({ "": "直接打开" }, NAMES.sources, NAMES.stations);
@@ -81,6 +81,11 @@
     var values = {};
     $all("input[name], select[name], textarea[name]", form).forEach(function (input) {
       if (input.type === "submit") return;
+      if (input.multiple) {
+        values[input.name] = $all("option", input).filter(function (option) { return option.selected; })
+          .map(function (option) { return option.value; });
+        return;
+      }
       values[input.name] = input.value.trim();
     });
     return values;
@@ -155,7 +160,8 @@
     me = null;
     // Nothing read with the old token stays on the page for whoever signs in next.
     ["[data-staff-stats-result]", "[data-staff-list-items]", "[data-staff-detail]", "[data-staff-export-result]",
-      "[data-staff-people-result]", "[data-staff-audit-items]"].forEach(function (selector) { $(selector).textContent = ""; });
+      "[data-staff-people-result]", "[data-staff-audit-items]", "[data-staff-tokens]"].forEach(function (selector) { $(selector).textContent = ""; });
+    forgetNewToken();
     $("[data-staff-app]").hidden = true;
     $("[data-staff-signin]").hidden = false;
     say($("[data-staff-signin-result]"), message || "已退出", !message);
@@ -200,7 +206,8 @@
 
   function showTab(name) {
     var panel = $('[data-panel="' + name + '"]');
-    if (!panel || (me && me.role !== "admin" && (name === "people" || name === "audit"))) name = "overview";
+    var adminOnly = $('[data-tab="' + name + '"][data-admin-only]');
+    if (!panel || (me && me.role !== "admin" && adminOnly)) name = "overview";
     $all("[data-panel]").forEach(function (node) { node.hidden = node.getAttribute("data-panel") !== name; });
     $all("[data-tab]").forEach(function (tab) {
       var on = tab.getAttribute("data-tab") === name || (name === "detail" && tab.getAttribute("data-tab") === "records");
@@ -208,6 +215,7 @@
       if (on) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
     });
     if (name === "overview" && !$("[data-staff-stats-result]").hasChildNodes()) loadStats();
+    if (name === "colleagues" && !$("[data-staff-tokens]").hasChildNodes()) loadTokens();
   }
 
   /* ---- Numbers at a glance ---- */
@@ -580,13 +588,132 @@
       answer.data.items.forEach(function (entry) {
         var item = el("li");
         item.appendChild(el("strong", null, chinaTime(entry.at) + " " + entry.by_name));
-        item.appendChild(el("span", null, label(ACTIONS, entry.action) + " · " + entry.record_count + " 条记录"));
+        // A token's entry names whose token it was; others count the records touched.
+        var what = entry.action.indexOf("token.") === 0 ? "：" + entry.detail.name : " · " + entry.record_count + " 条记录";
+        item.appendChild(el("span", null, label(ACTIONS, entry.action) + what));
         list.appendChild(item);
       });
       auditCursor = answer.data.cursor;
       $("[data-staff-audit-more]").hidden = !auditCursor;
       if (!list.children.length) list.appendChild(el("li", "sw-help", "这段时间没有操作记录"));
     });
+  }
+
+  /* ---- Colleagues: their tokens, a new one shown once, revoking ---- */
+
+  function roleText(token) {
+    var text = label(NAMES.roles, token.role);
+    if (token.stations.length) text += "（" + token.stations.map(function (id) { return label(NAMES.stations, id); }).join("、") + "）";
+    return text;
+  }
+
+  function tokenItem(token) {
+    var item = el("li", "sw-staff-token");
+    item.setAttribute("data-token", token.id);
+    item.appendChild(el("strong", null, token.name + " · " + roleText(token)));
+    var expired = new Date(token.expires_at).getTime() <= Date.now();
+    var state = token.revoked_at ? "已停用 " + chinaTime(token.revoked_at)
+      : expired ? "已过期 " + chinaTime(token.expires_at) : "有效，" + chinaTime(token.expires_at) + " 到期";
+    item.appendChild(el("span", null, state + " · 发放于 " + chinaTime(token.created_at) + " · 编号 " + token.id));
+    if (token.id === me.id) {
+      item.appendChild(el("small", null, "您正在使用这个令牌"));
+    } else if (!token.revoked_at) {
+      var revoke = el("button", "md-button sw-danger", "停用");
+      revoke.type = "button";
+      revoke.setAttribute("data-staff-revoke", token.id);
+      revoke.addEventListener("click", function () { revokeToken(token, revoke); });
+      item.appendChild(revoke);
+    }
+    return item;
+  }
+
+  function loadTokens(notice) {
+    var list = $("[data-staff-tokens]");
+    var result = $("[data-staff-tokens-result]");
+    say(result, "正在读取…", true);
+    call("GET", "staff/tokens").then(function (answer) {
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      list.textContent = "";
+      answer.data.items.forEach(function (token) { list.appendChild(tokenItem(token)); });
+      say(result, notice || "共 " + answer.data.items.length + " 个令牌", true);
+    });
+  }
+
+  function revokeToken(token, button) {
+    if (!window.confirm("确定停用 " + token.name + " 的令牌？停用后立刻不能再登录，不能恢复；需要时请重新发放。")) return;
+    button.disabled = true;
+    call("DELETE", "staff/tokens/" + encodeURIComponent(token.id)).then(function (answer) {
+      button.disabled = false;
+      if (!answer.ok) { say($("[data-staff-tokens-result]"), problemText(answer), false); return; }
+      loadTokens("已停用 " + token.name + " 的令牌");
+    });
+  }
+
+  // Only a station token names stations: the choice is hidden for an admin's.
+  function showStationsForRole(form) {
+    var stations = form.elements.namedItem("stations");
+    var admin = form.elements.namedItem("role").value === "admin";
+    stations.closest(".sw-field").hidden = admin;
+    if (admin) $all("option", stations).forEach(function (option) { option.selected = false; });
+  }
+
+  function createToken(form) {
+    var values = formValues(form);
+    if (values.role === "admin") delete values.stations;
+    var send = $("button[type=submit]", form);
+    var result = $("[data-staff-result]", form);
+    send.disabled = true;
+    say(result, "正在发放…", true);
+    call("POST", "staff/tokens", values).then(function (answer) {
+      send.disabled = false;
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      say(result, "", true);
+      form.reset();
+      resetTokenForm(form);
+      showNewToken(answer.data);
+      loadTokens();
+    });
+  }
+
+  function resetTokenForm(form) {
+    // The least a colleague needs: a station token, for a month.
+    form.elements.namedItem("role").value = "station";
+    form.elements.namedItem("days").value = "30";
+    showStationsForRole(form);
+  }
+
+  // The answer carries the token this once; it stays on the page only until it is closed or staff sign out.
+  function showNewToken(issued) {
+    var box = $("[data-staff-new-token]");
+    $("[data-staff-new-token-name]", box).textContent = issued.name;
+    $("[data-staff-new-token-value]", box).value = issued.token;
+    say($("[data-staff-copy-result]", box), "", true);
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function forgetNewToken() {
+    var box = $("[data-staff-new-token]");
+    $("[data-staff-new-token-value]", box).value = "";
+    box.hidden = true;
+  }
+
+  // The clipboard API needs a secure page and a browser that has it; elsewhere (the WeChat
+  // browser) the selected text is copied the old way, or staff long-press it.
+  function copyNewToken() {
+    var field = $("[data-staff-new-token-value]");
+    var result = $("[data-staff-copy-result]");
+    function copied() { say(result, "已复制。请交给本人，不要发到群里。", true); }
+    function byHand() {
+      field.focus();
+      field.select();
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (e) { done = false; }
+      if (done) copied(); else say(result, "没能自动复制：令牌已选中，请长按它复制。", false);
+    }
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(copied, byHand);
+    else byHand();
   }
 
   /* ---- Wiring ---- */
@@ -626,6 +753,12 @@
     $("[data-staff-people]").addEventListener("submit", function (event) { event.preventDefault(); findPerson(event.target); });
     $("[data-staff-audit]").addEventListener("submit", function (event) { event.preventDefault(); loadAudit(false); });
     $("[data-staff-audit-more]").addEventListener("click", function () { loadAudit(true); });
+    var tokenForm = $("[data-staff-token-form]");
+    resetTokenForm(tokenForm);
+    tokenForm.elements.namedItem("role").addEventListener("change", function () { showStationsForRole(tokenForm); });
+    tokenForm.addEventListener("submit", function (event) { event.preventDefault(); createToken(tokenForm); });
+    $("[data-staff-copy]").addEventListener("click", copyNewToken);
+    $("[data-staff-new-token-done]").addEventListener("click", forgetNewToken);
     window.addEventListener("hashchange", function () { if (me) showTab(location.hash.slice(1)); });
     var token = readToken();
     if (token) signIn(token, true);
