@@ -221,8 +221,10 @@ def resolve_sub(pattern: str, region: str) -> str:
     """Resolve an Fn::Sub pattern as CloudFormation would in `region` (resources as <Name>)."""
     import boto3
 
+    partition = boto3.session.Session().get_partition_for_region(region)
     pseudo = {
-        "AWS::Partition": boto3.session.Session().get_partition_for_region(region),
+        "AWS::Partition": partition,
+        "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
         "AWS::Region": region,
         "AWS::AccountId": "123456789012",
         "AWS::StackName": "sanwei-prod-data",
