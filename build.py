@@ -5,6 +5,7 @@ python build.py [build] [--site-url URL] [--api-url URL]
 python build.py serve                      site, API and DynamoDB on this machine
 python build.py tables --stage prod        create a stage's tables and exports bucket (idempotent)
 python build.py stack --stage prod         print a stage's data stack template (stages.yaml); --output FILE
+python build.py stack --stage prod --ci-role   the template of the role CI deploys the stage with
 python build.py tokens create --stage prod --name 张三 --role admin|station [--stations a,b] [--days 30]
 python build.py tokens list --stage prod   staff tokens: list them, or revoke one (tokens revoke --id ID)
 
@@ -111,6 +112,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     stack.add_argument("--stage", required=True, metavar="STAGE", help="stages.yaml 里的环境名，例如 prod")
     stack.add_argument("--output", type=Path, metavar="FILE", help="把模板写进这个文件（不写就打印出来）")
+    stack.add_argument(
+        "--ci-role",
+        action="store_true",
+        help="改为生成持续部署角色的模板：GitHub 的 OIDC 身份提供商和只给 main 分支用的部署角色",
+    )
 
     tokens = commands.add_parser(
         "tokens",
@@ -242,12 +248,17 @@ def print_data_stack(args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error, file=sys.stderr)
         return 1
-    template = render_template(data_stack_template(stage))
+    if args.ci_role:
+        from deploy.cirole import ci_role_template
+
+        template, what = render_template(ci_role_template(stage)), "持续部署角色模板"
+    else:
+        template, what = render_template(data_stack_template(stage)), "数据栈模板"
     if args.output is None:
         sys.stdout.write(template)
         return 0
     args.output.write_text(template, encoding="utf-8")
-    print(f"环境 {stage.name} 的数据栈模板已写到 {args.output}（区域 {stage.region}）")
+    print(f"环境 {stage.name} 的{what}已写到 {args.output}（区域 {stage.region}）")
     return 0
 
 

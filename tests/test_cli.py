@@ -33,7 +33,7 @@ def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
         (["build"], ["--site-url", "--api-url", "--site-dir"], ["--site-port", "--role"]),
         (["check"], ["文件:行号"], ["--site-port", "--site-url", "--stage"]),
         (["tables"], ["--stage", "--endpoint-url"], ["--site-port", "--role", "--name"]),
-        (["stack"], ["--stage", "--output", "stages.yaml"], ["--endpoint-url", "--site-port", "--role"]),
+        (["stack"], ["--stage", "--output", "--ci-role", "stages.yaml"], ["--endpoint-url", "--site-port", "--role"]),
         (["tokens", "create"], ["--name", "--role", "--stations", "--days", "--stage"], ["--site-port", "--id"]),
         (["tokens", "revoke"], ["--id", "--stage"], ["--role", "--site-port"]),
         (["tokens", "list"], ["--stage", "--endpoint-url"], ["--id", "--role"]),

@@ -5,6 +5,7 @@ cfn-lint finds nothing in it."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.request
@@ -217,12 +218,20 @@ def strings_in(value):
         yield value, False
 
 
-def resolve_sub(pattern: str, region: str) -> str:
-    """Resolve an Fn::Sub pattern as CloudFormation would in `region` (resources as <Name>)."""
+@functools.cache
+def partition_of(region: str) -> str:
+    # A boto3 session loads botocore's endpoint data: once per region is enough.
     import boto3
 
+    return boto3.session.Session().get_partition_for_region(region)
+
+
+def resolve_sub(pattern: str, region: str) -> str:
+    """Resolve an Fn::Sub pattern as CloudFormation would in `region` (resources as <Name>)."""
+    partition = partition_of(region)
     pseudo = {
-        "AWS::Partition": boto3.session.Session().get_partition_for_region(region),
+        "AWS::Partition": partition,
+        "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
         "AWS::Region": region,
         "AWS::AccountId": "123456789012",
         "AWS::StackName": "sanwei-prod-data",
