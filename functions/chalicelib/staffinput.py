@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
-from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, validate_fields
+from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, has_station, validate_fields
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -156,11 +156,6 @@ class ExportRequest:
     station: str | None
     status: str | None
     format: str
-
-
-def has_station(form: FormDef) -> bool:
-    """Return True if the form's records belong to a station (requests and check-ins)."""
-    return any(field.name == "station" for field in form.fields)
 
 
 def query_values(params: Mapping | None) -> tuple[dict[str, str], dict[str, str]]:
