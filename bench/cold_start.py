@@ -1,22 +1,25 @@
 """Time a cold `import app` as Lambda starts it, against `import boto3` alone; print the figures.
 
-    python -m bench.cold_start [--runs 9] [--stage prod]
+    python -m bench.cold_start [--runs 9] [--stage prod] [--functions DIR]
 
 Every import runs in a fresh interpreter, in a folder laid out as `chalice package` lays out
 the function (app.py, chalicelib/ and chalice's own two files), with the stage's environment
-variables set. boto3 is imported from the installed, compiled copy, as from the runtime's.
-The package carries no bytecode and Lambda's /var/task is read-only, so the app's own modules
-(and chalice's app.py) are compiled on every cold start: the interpreters here write none
-either (-B). The same runs are then made with bytecode compiled into the folder
-(compileall, unchecked-hash), to show what a package that carried it would start in.
+variables set. The package carries no bytecode and Lambda's /var/task is read-only, so what
+comes from the package is compiled on every cold start: the interpreters here write no
+bytecode either (-B). Three layouts, one column each: the app from the package and boto3
+from the installed, compiled copy (as from the runtime's); then with what
+functions/requirements.txt packages (boto3, botocore and what they need) copied in beside
+the app, as `chalice package` vendors it, so that it is imported from there; then the same
+with bytecode compiled into the folder (compileall, unchecked-hash), as a package that
+carried it would start.
 
-Three kinds of run, interleaved so that the machine's load falls on all alike: `import app`
-alone, `import boto3` alone, and `import boto3` then `import app` in one process, which times
-what the app imports beyond boto3 directly. The goal is at most a fifth of boto3's own time.
-Times are the importing process's CPU time, which other processes on a shared machine move
-far less than the wall clock (the files are in the page cache, so the two are otherwise
-close); the wall clock is printed beside it. Then `-X importtime` names what costs most
-beyond boto3. It asserts nothing and is not run in CI.
+Three kinds of run in each, interleaved so that the machine's load falls on all alike:
+`import app` alone, `import boto3` alone, and `import boto3` then `import app` in one
+process, which times what the app imports beyond boto3 directly. The goal is at most a
+fifth of boto3's own time. Times are the importing process's CPU time, which other
+processes on a shared machine move far less than the wall clock (the files are in the page
+cache, so the two are otherwise close); the wall clock is beside it. Then `-X importtime`
+names what costs most beyond boto3. It asserts nothing and is not run in CI.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ import json
 import os
 import platform
 import py_compile
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from importlib import metadata
 from pathlib import Path
 
 import chalice
@@ -65,14 +70,34 @@ print(json.dumps({{"first": first, "then": then, "loaded": sorted(loaded)}}))
 """
 
 
-def package_layout(folder: Path) -> Path:
+def package_layout(functions: Path, folder: Path) -> Path:
     """Copy the function into `folder` as `chalice package` zips it, without bytecode; return it."""
-    shutil.copy(FUNCTIONS / "app.py", folder / "app.py")
-    shutil.copytree(FUNCTIONS / "chalicelib", folder / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(functions / "app.py", folder / "app.py")
+    shutil.copytree(functions / "chalicelib", folder / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "chalice").mkdir()
     shutil.copy(chalice.__file__, folder / "chalice" / "__init__.py")
     shutil.copy(chalice.app.__file__, folder / "chalice" / "app.py")
     return folder
+
+
+def add_packaged_libraries(functions: Path, folder: Path) -> None:
+    """Copy what functions/requirements.txt packages (and what that needs) into `folder`, without bytecode."""
+    wanted = [line.split("==")[0] for line in (functions / "requirements.txt").read_text().splitlines()]
+    wanted = [name for name in wanted if name and not name.startswith("#")]
+    done: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in done:
+            continue
+        done.add(name)
+        library = metadata.distribution(name)
+        # What it needs on every platform, not only with an extra asked for.
+        needs = [need for need in library.requires or () if "extra ==" not in need]
+        wanted += [re.split(r"[\s;<>=!~\[(]", need, maxsplit=1)[0] for need in needs]
+        for file in library.files or ():
+            if file.parts[0] != ".." and "__pycache__" not in file.parts:
+                (folder / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(file.locate(), folder / file)
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -141,33 +166,43 @@ def verdict(figures: dict) -> str:
 
 
 def ms(seconds: tuple[float, float]) -> str:
-    return f"{seconds[0] * 1000:4.0f} ms ({seconds[1] * 1000:4.0f} ms)"
+    return f"{seconds[0] * 1000:4.0f} ms ({seconds[1] * 1000:5.0f})"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="fresh processes of each kind (default 9)")
     parser.add_argument("--stage", default="prod", help="whose environment variables to set (default prod)")
+    parser.add_argument(
+        "--functions",
+        type=Path,
+        default=FUNCTIONS,
+        help="the function's folder (default functions/; another checkout's, to compare)",
+    )
     parser.add_argument("--top", type=int, default=12, help="costliest modules to name (default 12)")
     args = parser.parse_args(argv)
     environment = stage_environment(args.stage)
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as temporary:
-        folder = package_layout(Path(temporary))
+        folder = package_layout(args.functions, Path(temporary))
         costs = import_costs(folder, environment, runs=3)
-        as_packaged = measure(folder, environment, args.runs)
+        runtime_boto3 = measure(folder, environment, args.runs)
+        add_packaged_libraries(args.functions, folder)
+        packaged_boto3 = measure(folder, environment, args.runs)
         compileall.compile_dir(folder, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
         with_bytecode = measure(folder, environment, args.runs)
+    columns = (runtime_boto3, packaged_boto3, with_bytecode)
 
     print(f"\nmedian of {args.runs} fresh processes each, stage {args.stage}'s environment: CPU (wall)")
-    print(f"{'':34}{'as chalice packages it':>24}{'with bytecode':>24}")
+    print(f"{'':34}{'runtime boto3,':>22}{'packaged boto3,':>22}{'all packaged,':>22}")
+    print(f"{'':34}{'app as packaged':>22}{'all as packaged':>22}{'with bytecode':>22}")
     rows = (("import app", "app"), ("import boto3 alone", "boto3"), ("import app after boto3", "beyond"))
     for label, key in rows:
-        print(f"  {label:32}{ms(as_packaged[key]):>24}{ms(with_bytecode[key]):>24}")
-    verdicts = [verdict(figures) for figures in (as_packaged, with_bytecode)]
-    print(f"  {f'beyond boto3 / boto3 (goal <= {GOAL})':32}{verdicts[0]:>24}{verdicts[1]:>24}")
+        print(f"  {label:32}" + "".join(f"{ms(figures[key]):>22}" for figures in columns))
+    label = f"beyond boto3 / boto3 (goal <= {GOAL})"
+    print(f"  {label:32}" + "".join(f"{verdict(figures):>22}" for figures in columns))
 
-    loaded = as_packaged["loaded"]
+    loaded = runtime_boto3["loaded"]
     exported = [name for name in EXPORT_MODULES if name in loaded]
     own = [name.removeprefix("chalicelib.") for name in loaded if name.startswith("chalicelib.")]
     print(f"\nexport modules loaded by import app: {', '.join(exported) or 'none'}")
