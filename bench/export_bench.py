@@ -1,14 +1,22 @@
 """Export many submissions from the local DynamoDB-compatible server as CSV and XLSX; print the figures.
 
     python -m bench.export_bench [--rows 100000] [--days 10]
+    python -m bench.export_bench --generated [--sizes 100000,1000000]
 
 Starts moto's server (DynamoDB and S3) in a process of its own and loads the rows with
 batch_writer. Each export then runs in a fresh process, so its peak memory is its own, through
 the same code as POST /staff/exports: rows stream from the by_day index into the file.
 The export process's CPU time is its own work (parsing the answers, formatting, writing),
 none of the emulator's, which runs in another process; the time it spends waiting for the
-next row is measured apart from the time it spends formatting and writing. It asserts
-nothing and is not run in CI.
+next row is measured apart from the time it spends formatting and writing.
+
+With --generated, no emulator: each export formats and writes generated rows through
+exports.export_file, as the route does, in a fresh process per format and size, so that its
+rows a second per vCPU (rows over the process's CPU time) and its peak memory are the
+export's own work. The rows are drawn in turn from a thousand registrations in their stored
+shape, built up front: making them costs next to nothing and holds the same memory at any
+size, so a peak that grew with the rows would be the export's. It asserts nothing and is not
+run in CI.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from chalicelib.downloads import Downloads, create_bucket  # noqa: E402
-from chalicelib.exports import CONTENT_TYPES, export_filenames, write_export  # noqa: E402
+from chalicelib.exports import CONTENT_TYPES, export_file, export_filenames, write_export  # noqa: E402
 from chalicelib.forms import FORMS  # noqa: E402
 from chalicelib.personkeys import PersonKeys  # noqa: E402
 from chalicelib.records import StaffRecords  # noqa: E402
@@ -161,6 +169,65 @@ def format_alone(file_format: str, dump: Path) -> dict:
         return {"mode": f"alone-{file_format}", "rows": rows, "seconds": time.perf_counter() - began}
 
 
+def generated_rows(rows: int, first_day: date) -> Iterator[dict]:
+    """Yield `rows` registrations in their stored shape, drawn in turn from a thousand built up front."""
+    pool_size = 1000
+    moments = iter(
+        [
+            datetime.combine(first_day, datetime.min.time(), OFFICE_TZ) + timedelta(seconds=37 * n)
+            for n in range(pool_size)
+        ]
+    )
+    store = SubmissionStore(None, clock=lambda: next(moments))
+    pool = []
+    for n in range(pool_size):
+        item = store.build_item(FORM, str(uuid.uuid4()), registration(n))
+        if n % 3 == 0:
+            item["liaison"] = {"name": "王联络", "mobile": "13900139000", "assigned_at": item["created_at"]}
+        if n % 7 == 0:
+            item["follow_ups"] = [{"date": first_day.isoformat(), "note": "电话联系，情况良好", "by": "bench"}]
+        pool.append(item)
+    return itertools.islice(itertools.cycle(pool), rows)
+
+
+def format_generated(file_format: str, rows: int) -> dict:
+    """Export `rows` generated registrations through export_file, as the route does; return the figures."""
+    day = datetime.now(UTC).astimezone(OFFICE_TZ).date()
+    items = generated_rows(rows, day)
+    figures: dict = {"start_rss_mb": round(rss_mb(), 1)}
+    _, fallback = export_filenames(FORM, day, day, None, None, file_format, {})
+    began, cpu_began = time.perf_counter(), time.process_time()
+    # No deadline to speak of: the figures are what the writing costs, however long it takes.
+    with export_file(FORM, file_format, items, {}, fallback, seconds_left=10**6) as (path, written):
+        figures["seconds"] = time.perf_counter() - began
+        figures["cpu"] = time.process_time() - cpu_began
+        figures["rows"] = written
+        figures["file_mb"] = os.path.getsize(path) / 2**20
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return figures
+
+
+def generated_table(sizes: list[int]) -> None:
+    """Export generated rows at each size, CSV then XLSX, each in a fresh process; print a line each."""
+    print("generated rows, no emulator: formatting and writing through exports.export_file")
+    print(f"{'':6}{'rows':>11}{'total s':>9}{'CPU s':>8}{'rows/s per vCPU':>17}", end="")
+    print(f"{'peak RSS MiB':>14}{'at start':>10}{'file MiB':>10}")
+    for file_format in ("csv", "xlsx"):
+        for rows in sizes:
+            command = [sys.executable, "-m", "bench.export_bench", "--child", f"generated-{file_format}-{rows}"]
+            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+            run = json.loads(result.stdout.strip().splitlines()[-1])
+            print(
+                f"{file_format.upper():6}{run['rows']:>11,}{run['seconds']:>9.1f}{run['cpu']:>8.1f}"
+                f"{run['rows'] / run['cpu']:>17,.0f}{run['peak_rss_mb']:>14.1f}{run['start_rss_mb']:>10.1f}"
+                f"{run['file_mb']:>10.1f}",
+                flush=True,
+            )
+    print()
+    print("rows/s per vCPU: rows over the export process's CPU time (it runs on one thread). Peak RSS is")
+    print("the whole process's, Python and boto3 included; at start: before the first row.")
+
+
 def child(mode: str, endpoint: str, table_name: str, bucket: str, day_from: date, day_to: date) -> dict:
     """Export once in this (fresh) process; return its figures."""
     if mode.startswith("alone-"):
@@ -200,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.export_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="registrations to load (default 100000)")
     parser.add_argument("--days", type=int, default=10, help="office days they are spread over (default 10)")
+    parser.add_argument("--generated", action="store_true", help="export generated rows, no emulator")
+    parser.add_argument(
+        "--sizes", default="100000,1000000", help="with --generated: rows of each export (default 100000,1000000)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--endpoint-url", help=argparse.SUPPRESS)
     parser.add_argument("--table", help=argparse.SUPPRESS)
@@ -209,9 +280,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name, value in CREDENTIALS.items():
         os.environ.setdefault(name, value)
+    if args.child and args.child.startswith("generated-"):
+        _, file_format, rows = args.child.split("-")
+        print(json.dumps(format_generated(file_format, int(rows))))
+        return 0
     if args.child:
         day_from, day_to = date.fromisoformat(args.day_from), date.fromisoformat(args.day_to)
         print(json.dumps(child(args.child, args.endpoint_url, args.table, args.bucket, day_from, day_to)))
+        return 0
+    if args.generated:
+        print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+        generated_table([int(size) for size in args.sizes.split(",")])
         return 0
 
     day_to = datetime.now(UTC).astimezone(OFFICE_TZ).date()

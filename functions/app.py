@@ -5,11 +5,10 @@ from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
-from chalicelib import bodies, config, exports, forms, references, staffinput, submissions
+from chalicelib import bodies, config, forms, references, submissions
 from chalicelib.answers import ErrorAnswers
-from chalicelib.errors import Missing
+from chalicelib.errors import Missing, Refused
 from chalicelib.guard import StaffGuard, require, station_scope, valid
-from chalicelib.records import canonical_id, public_record, record_filter
 from chalicelib.responses import (
     MEMBER_NOT_FOUND_MESSAGE,
     NOT_FOUND_MESSAGE,
@@ -18,10 +17,7 @@ from chalicelib.responses import (
     TICKET_NOT_FOUND_MESSAGE,
     TOKEN_NOT_FOUND_MESSAGE,
 )
-from chalicelib.stats import collect_stats
 from chalicelib.store import OFFICE_TZ
-from chalicelib.tokens import TOKEN_ID_PATTERN
-from chalicelib.updates import Refused
 
 app = Chalice(app_name="sanwei")
 # The origin is stage config, fixed for the life of the function; no client is made here.
@@ -120,6 +116,9 @@ def _request_in_scope(staff, ticket: str) -> dict:
 
 
 def _person() -> tuple[str, list[dict]]:
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
     mobile = valid(staffinput.parse_mobile(_query()))
     items = config.get_staff().people.find(mobile)
     if not items:
@@ -128,6 +127,9 @@ def _person() -> tuple[str, list[dict]]:
 
 
 def _member_id(member_id: str) -> str:
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.records import canonical_id
+
     # Whether the member exists is the update's own condition; here only the id's shape.
     canonical = canonical_id(member_id)
     if canonical is None:
@@ -146,6 +148,11 @@ def staff_me(staff):
 @staff_only()
 def staff_stats(staff):
     """Count members, study, check-ins and requests over office days."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import record_filter
+    from chalicelib.stats import collect_stats
+
     query = valid(staffinput.parse_stats_query(_query(), _today()))
     station, scope = station_scope(staff, None, query.station)
     side = config.get_staff()
@@ -158,6 +165,10 @@ def staff_stats(staff):
 @staff_only()
 def staff_submissions(staff, form_name):
     """List a form's records, newest first, a page at a time."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record, record_filter
+
     form = forms.FORMS.get(form_name)
     if form is None:
         raise Missing(NOT_FOUND_MESSAGE)
@@ -175,6 +186,9 @@ def staff_submissions(staff, form_name):
 @staff_only()
 def staff_request(staff, ticket):
     """Show a request in full: its message, contact, status, reply, note and history."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.records import public_record
+
     item = _request_in_scope(staff, ticket)
     config.get_staff().audit.record(staff, "request.read", [item["id"]], {"ticket": item["ticket"]})
     return public_record(item)
@@ -184,6 +198,10 @@ def staff_request(staff, ticket):
 @staff_only()
 def staff_request_change(staff, ticket):
     """Change a request's status, its reply (the member sees it) or its internal note."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
     change = valid(staffinput.parse_request_change(_body()))
     item = _request_in_scope(staff, ticket)
     return public_record(config.get_staff().updates.update_request(item, change, staff))
@@ -193,6 +211,9 @@ def staff_request_change(staff, ticket):
 @staff_only(admin_only=True)
 def staff_member(staff, member_id):
     """Show a registered member with their liaison, follow-ups and transfer state."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.records import public_record
+
     side = config.get_staff()
     item = side.records.member(member_id)
     if item is None:
@@ -205,6 +226,10 @@ def staff_member(staff, member_id):
 @staff_only(admin_only=True)
 def staff_member_liaison(staff, member_id):
     """Pair a member with their liaison ("1+1")."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
     liaison = valid(staffinput.parse_liaison(_body()))
     return public_record(config.get_staff().updates.set_liaison(_member_id(member_id), liaison, staff))
 
@@ -213,6 +238,10 @@ def staff_member_liaison(staff, member_id):
 @staff_only(admin_only=True)
 def staff_member_follow_up(staff, member_id):
     """Record one follow-up with a member."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
     follow_up = valid(staffinput.parse_follow_up(_body(), _today()))
     member = config.get_staff().updates.add_follow_up(_member_id(member_id), follow_up, staff)
     return Response(body=public_record(member), status_code=201)
@@ -222,6 +251,10 @@ def staff_member_follow_up(staff, member_id):
 @staff_only(admin_only=True)
 def staff_member_transfer(staff, member_id):
     """Set where moving the member's membership relation stands."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
     transfer = valid(staffinput.parse_transfer(_body()))
     return public_record(config.get_staff().updates.set_transfer(_member_id(member_id), transfer, staff))
 
@@ -230,6 +263,10 @@ def staff_member_transfer(staff, member_id):
 @staff_only()
 def staff_export(staff):
     """Write a form's records to a CSV or XLSX file in S3; answer a link that downloads it."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import exports, staffinput
+    from chalicelib.records import record_filter
+
     wanted = valid(staffinput.parse_export(_body(), _today()))
     station, scope = station_scope(staff, wanted.form, wanted.station)
     side = config.get_staff()
@@ -261,6 +298,9 @@ def staff_export(staff):
 @staff_only(admin_only=True)
 def staff_person(staff):
     """Show everything stored about one person, found by their mobile number."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.records import public_record
+
     mobile, items = _person()
     config.get_staff().audit.record(staff, "person.read", [item["id"] for item in items])
     return {"mobile": mobile, "records": [public_record(item) for item in items]}
@@ -282,6 +322,9 @@ def staff_person_erase(staff):
 @staff_only(admin_only=True)
 def staff_audit(staff):
     """List the audit log, newest first, a page at a time."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
     query = valid(staffinput.parse_audit_query(_query(), _today()))
     entries, position = config.get_staff().audit.page(query.day_from, query.day_to, query.limit, query.after)
     return {"items": entries, "cursor": staffinput.encode_cursor(position)}
@@ -298,6 +341,9 @@ def staff_tokens(staff):
 @staff_only(admin_only=True)
 def staff_token_create(staff):
     """Issue a token for a colleague; the answer carries it this once (only its hash is stored)."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
     wanted = valid(staffinput.parse_token_request(_body(), config.get_content_ids().stations))
     side = config.get_staff()
     audit = side.audit.token_put(staff, "token.create")
@@ -310,6 +356,9 @@ def staff_token_create(staff):
 @staff_only(admin_only=True)
 def staff_token_revoke(staff, token_id):
     """Revoke a token from now on (again: no change); never the caller's own, so an office keeps a way in."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.tokens import TOKEN_ID_PATTERN
+
     if not re.fullmatch(TOKEN_ID_PATTERN, token_id):
         raise Missing(TOKEN_NOT_FOUND_MESSAGE)
     if token_id == staff.id:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from chalicelib.audit import AuditLog
+from chalicelib.errors import Refused
 from chalicelib.forms import FORMS
 from chalicelib.personkeys import PersonKeys
 from chalicelib.records import StaffRecords
@@ -19,7 +20,7 @@ from chalicelib.staffinput import RequestChange
 from chalicelib.stats import count_requests
 from chalicelib.store import OFFICE_TZ, SubmissionStore, format_timestamp
 from chalicelib.tables import TABLE_SPECS, create_tables
-from chalicelib.updates import RecordUpdates, Refused
+from chalicelib.updates import RecordUpdates
 from conftest import (
     STAFF_MOBILE,
     STAFF_REGISTRATION,

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from chalicelib.contentids import CONTENT_IDS_VARIABLE
+from chalicelib.errors import NotAuthenticated
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tables import create_tables
-from chalicelib.tokens import NotAuthenticated, TokenStore, hash_secret
+from chalicelib.tokens import TokenStore, hash_secret
 from conftest import FUNCTIONS_DIR, bearer, chalice_client, make_staff_world, stage_environment
 
 ROOT = FUNCTIONS_DIR.parent

@@ -9,7 +9,7 @@ from chalice import Chalice, Response
 
 from chalicelib.bodies import BadBody, BodyTooLarge
 from chalicelib.dynamo import StoreRefused, StoreUnavailable, classified_errors
-from chalicelib.errors import Forbidden, Invalid, Missing
+from chalicelib.errors import ChangedMeanwhile, Forbidden, Invalid, Missing, NotAuthenticated, NotFound, Refused
 from chalicelib.responses import (
     BAD_BODY_MESSAGE,
     CHANGED_MESSAGE,
@@ -25,8 +25,6 @@ from chalicelib.responses import (
     responder_for,
 )
 from chalicelib.store import Conflict
-from chalicelib.tokens import NotAuthenticated
-from chalicelib.updates import ChangedMeanwhile, NotFound, Refused
 
 ANSWERED = (
     BodyTooLarge,

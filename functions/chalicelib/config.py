@@ -7,20 +7,25 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
 
-from chalicelib.audit import AuditLog
 from chalicelib.contentids import ContentIds, content_ids_path, read_content_ids
-from chalicelib.dayindex import DayIndex
-from chalicelib.downloads import Downloads
-from chalicelib.people import People
 from chalicelib.personkeys import PersonKeys
-from chalicelib.records import StaffRecords
 from chalicelib.store import SubmissionStore
-from chalicelib.tokens import TokenStore
-from chalicelib.updates import RecordUpdates
+
+if TYPE_CHECKING:
+    # The staff side's modules are imported where its parts are built (_build_staff,
+    # _build_downloads): a member's form never loads them, so its cold start stays short.
+    from chalicelib.audit import AuditLog
+    from chalicelib.dayindex import DayIndex
+    from chalicelib.downloads import Downloads
+    from chalicelib.people import People
+    from chalicelib.records import StaffRecords
+    from chalicelib.tokens import TokenStore
+    from chalicelib.updates import RecordUpdates
 
 DEFAULT_WRITE_SHARDS = 8
 # Short timeouts and few retries: the page retries on 503, and the Lambda must answer
@@ -161,6 +166,14 @@ def _build_store(table_name: str, region: str | None, endpoint_url: str | None, 
 
 @lru_cache(maxsize=4)
 def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, write_shards: int) -> StaffSide:
+    # Imported on the first staff request, not with the app: members' routes never use them.
+    from chalicelib.audit import AuditLog
+    from chalicelib.dayindex import DayIndex
+    from chalicelib.people import People
+    from chalicelib.records import StaffRecords
+    from chalicelib.tokens import TokenStore
+    from chalicelib.updates import RecordUpdates
+
     table = _table(table_name, region, endpoint_url)
     day_index = DayIndex(table)
     audit = AuditLog(table, day_index=day_index)
@@ -178,6 +191,9 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
 
 @lru_cache(maxsize=4)
 def _build_downloads(bucket: str, region: str | None, endpoint_url: str | None) -> Downloads:
+    # Imported on the first export, not with the app: only staff exports write to S3.
+    from chalicelib.downloads import Downloads
+
     session = boto3.session.Session(region_name=region)
     s3_config = _S3_CONFIG
     if endpoint_url:

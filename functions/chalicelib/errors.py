@@ -24,3 +24,24 @@ class Missing(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class NotAuthenticated(Exception):
+    """No token, or one that is unknown, wrong, expired or revoked (the reason is only logged)."""
+
+
+class NotFound(Exception):
+    """There is no such request or member (or it was erased meanwhile)."""
+
+
+class Refused(Exception):
+    """The change does not fit the record as it is now; the message says why, by field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class ChangedMeanwhile(Exception):
+    """Someone else kept changing the record; nothing was written."""

@@ -101,6 +101,11 @@ class FormDef:
         return f"/forms/{self.name}" if self.public else _EVENT_PATHS[self.name]
 
 
+def has_station(form: FormDef) -> bool:
+    """Return True if the form's records belong to a station (requests and check-ins)."""
+    return any(field.name == "station" for field in form.fields)
+
+
 _CONSENT = Field(
     "consent", "consent", "我已阅读并同意个人信息说明", "I have read and agree to the personal information notice"
 )

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalice import Chalice
 
 from chalicelib.answers import ErrorAnswers
 from chalicelib.errors import Forbidden, Invalid
-from chalicelib.forms import FormDef
-from chalicelib.staffinput import has_station
-from chalicelib.tokens import StaffToken, TokenStore, bearer_token
+from chalicelib.forms import FormDef, has_station
+
+if TYPE_CHECKING:
+    from chalicelib.tokens import StaffToken, TokenStore
 
 
 def valid(parsed):
@@ -61,6 +63,9 @@ class StaffGuard:
         def decorate(view):
             @functools.wraps(view)
             def guarded(**params):
+                # Imported on the first staff request: a member's cold start never loads the tokens.
+                from chalicelib.tokens import bearer_token
+
                 request = self._app.current_request
                 if request is None:
                     raise RuntimeError("no current request: the guard runs only inside a route")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
-from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, validate_fields
+from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, has_station, validate_fields
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
@@ -191,11 +191,6 @@ class TokenRequest:
     role: str
     stations: tuple[str, ...]
     days: int
-
-
-def has_station(form: FormDef) -> bool:
-    """Return True if the form's records belong to a station (requests and check-ins)."""
-    return any(field.name == "station" for field in form.fields)
 
 
 def query_values(params: Mapping | None) -> tuple[dict[str, str], dict[str, str]]:

@@ -20,6 +20,7 @@ from chalicelib.dynamo import (
     token_id_of,
     token_pk,
 )
+from chalicelib.errors import NotAuthenticated
 from chalicelib.forms import SLUG_PATTERN_64
 from chalicelib.store import format_timestamp, parse_timestamp
 
@@ -84,10 +85,6 @@ class InvalidTokenRequest(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
-
-
-class NotAuthenticated(Exception):
-    """No token, or one that is unknown, wrong, expired or revoked (the reason is only logged)."""
 
 
 def hash_secret(secret: str) -> str:

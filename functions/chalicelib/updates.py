@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.audit import AuditLog
 from chalicelib.dynamo import is_cancelled_by_condition, submission_pk
+from chalicelib.errors import ChangedMeanwhile, NotFound, Refused
 from chalicelib.followups import (
     ARCHIVES,
     FOLLOW_UPS,
@@ -27,23 +28,6 @@ from chalicelib.workflow import transition_problem
 MAX_ATTEMPTS = 3
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(#tombstone) AND #form = :form"
 _NEW = "attribute_not_exists(pk)"
-
-
-class NotFound(Exception):
-    """There is no such request or member (or it was erased meanwhile)."""
-
-
-class Refused(Exception):
-    """The change does not fit the record as it is now; the message says why, by field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-class ChangedMeanwhile(Exception):
-    """Someone else kept changing the record; nothing was written."""
 
 
 def _utc_now() -> datetime:
