@@ -20,8 +20,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalice import CORSConfig
+
+from deploy.alarms import alarm_resources
 from deploy.apirole import API_LOG_GROUP, API_ROLE, api_function_name, api_role_resources
-from deploy.datastack import EXPORTS_BUCKET, data_stack_name, table_logical_id
+from deploy.datastack import EXPORTS_BUCKET, imported, table_logical_id
+from deploy.sitecdn import (
+    SITE_DISTRIBUTION,
+    SITE_DISTRIBUTION_ID,
+    SITE_DOMAIN_NAME,
+    site_cdn_outputs,
+    site_cdn_resources,
+)
 from deploy.stages import Stage
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
@@ -36,17 +46,17 @@ DEPLOYMENTS_CACHE = FUNCTIONS_DIR / ".chalice" / "deployments"
 FUNCTION = "APIHandler"
 REST_API = "RestAPI"
 ENDPOINT_URL = "EndpointURL"
+# Chalice names the runtime after the Python that packages it (3.11 here), whose Lambda runtime
+# can no longer be created. Every dependency packaged is pure Python (a test checks), so the
+# same package runs on a newer runtime, the one available in the China regions too.
+LAMBDA_RUNTIME = "python3.13"
 # The path segment of the API's address: https://<id>.execute-api.<region>.<suffix>/api/
 API_GATEWAY_STAGE = "api"
-
-SITE_DISTRIBUTION = "SiteDistribution"
-SITE_ORIGIN_ACCESS = "SiteOriginAccessControl"
-SITE_CACHE_POLICY = "SiteCachePolicy"
-SITE_BUCKET_POLICY = "SiteBucketPolicy"
-SITE_DISTRIBUTION_ID = "SiteDistributionId"
-SITE_DOMAIN_NAME = "SiteDomainName"
 API_STACK_OUTPUTS = (ENDPOINT_URL, SITE_DISTRIBUTION_ID, SITE_DOMAIN_NAME)
 
+# The request headers the app's CORS allows beyond Chalice's own (functions/app.py's STAFF_CORS;
+# the member routes allow fewer, and a test checks these against the packaged preflights).
+STAFF_REQUEST_HEADERS = ("Authorization", "Content-Type")
 # Chalice will not package a function without a role unless it makes one itself; it is given
 # this stand-in, which the merge template replaces with the generated role (a test checks).
 ROLE_STAND_IN = "arn:aws:iam::000000000000:role/replaced-by-the-merge-template"
@@ -111,31 +121,64 @@ def chalice_config(stage: Stage, base_config: Path = BASE_CONFIG) -> dict:
 
 def merge_template(stage: Stage) -> dict:
     """Return what `--merge-template` adds to Chalice's template for a stage."""
+    api_name = api_stack_name(stage)
     return {
+        "Description": f"三微 {stage.name} 环境的接口和网站 CDN：Lambda 函数、API Gateway、CloudFront 和告警。"
+        "数据在数据栈里，删除本栈不会删除数据。",
         "Resources": {
             **api_role_resources(stage),
             FUNCTION: {
                 "Properties": {
                     "FunctionName": api_function_name(stage),
+                    "Runtime": LAMBDA_RUNTIME,
                     "Role": {"Fn::GetAtt": [API_ROLE, "Arn"]},
                     "Environment": {
                         "Variables": {
-                            "SUBMISSIONS_TABLE": _import(stage, f"{table_logical_id('submissions')}Name"),
-                            "EXPORTS_BUCKET": _import(stage, f"{EXPORTS_BUCKET}Name"),
+                            "SUBMISSIONS_TABLE": imported(stage, f"{table_logical_id('submissions')}Name"),
+                            "EXPORTS_BUCKET": imported(stage, f"{EXPORTS_BUCKET}Name"),
                         }
                     },
                 },
                 # The function logs into the stack's log group, never one Lambda makes.
                 "DependsOn": [API_LOG_GROUP],
             },
+            REST_API: {
+                "Properties": {
+                    # The name CloudWatch files the API's metrics under (the 5XX alarm's dimension).
+                    "Name": api_name,
+                    "MethodSettings": [
+                        {
+                            "ResourcePath": "/*",
+                            "HttpMethod": "*",
+                            "ThrottlingRateLimit": stage.throttle_rate,
+                            "ThrottlingBurstLimit": stage.throttle_burst,
+                        }
+                    ],
+                    "GatewayResponses": gateway_responses(stage),
+                }
+            },
+            **site_cdn_resources(stage),
+            **alarm_resources(stage, api_name, API_GATEWAY_STAGE, api_function_name(stage)),
         },
-        "Outputs": {},
+        "Outputs": {
+            ENDPOINT_URL: {"Description": "接口的地址（网站的 api_url）"},
+            **site_cdn_outputs(),
+        },
     }
 
 
-def _import(stage: Stage, output: str) -> dict:
-    # The data stack exports each output as <its stack name>-<output> (deploy/datastack.py).
-    return {"Fn::ImportValue": f"{data_stack_name(stage)}-{output}"}
+def gateway_responses(stage: Stage) -> dict:
+    """Return API Gateway's own 4XX and 5XX answers with the CORS headers the app's answers carry."""
+    # A request refused before the app runs (throttled: 429, too large, a gateway timeout) has
+    # no CORS headers by default, so the browser hides it from the page as a network failure;
+    # with them, the page sees the status and keeps the submission queued to retry.
+    cors = CORSConfig(allow_origin=site_origin(stage), allow_headers=list(STAFF_REQUEST_HEADERS))
+    headers = {
+        name: f"'{value}'"
+        for name, value in cors.get_access_control_headers().items()
+        if name in ("Access-Control-Allow-Origin", "Access-Control-Allow-Headers")
+    }
+    return {kind: {"ResponseParameters": {"Headers": headers}} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")}
 
 
 def _copy_project(project: Path) -> None:
