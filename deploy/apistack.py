@@ -65,6 +65,10 @@ ROLE_STAND_IN = "arn:aws:iam::000000000000:role/replaced-by-the-merge-template"
 CDN_DOMAIN = f"${{{SITE_DISTRIBUTION}.DomainName}}"
 
 
+class PackageError(RuntimeError):
+    """`chalice package` failed; the message holds what it printed."""
+
+
 @dataclass(frozen=True)
 class ApiPackage:
     """What `chalice package` made for a stage: the merged SAM template and the function's code."""
@@ -191,10 +195,19 @@ def _copy_project(project: Path) -> None:
 
 
 def _run_chalice(project: Path, stage: Stage, arguments: list[str]) -> None:
-    # Chalice's command line, in this interpreter: the chalice the project pins.
+    # Chalice's command line, in this interpreter: the chalice the project pins. Its output is
+    # kept for when it fails, so that what a caller prints (a template) stays clean.
     command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
     environment = {**os.environ, "AWS_DEFAULT_REGION": stage.region}
-    subprocess.run([*command, "--project-dir", str(project), *arguments], check=True, env=environment)
+    result = subprocess.run(
+        [*command, "--project-dir", str(project), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PackageError(f"chalice package 没有成功（退出码 {result.returncode}）：\n{result.stdout}{result.stderr}")
 
 
 def _substitute_cdn_domain(node: object) -> object:
