@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalice import CORSConfig
+from chalicelib.contentids import CONTENT_IDS_FILE
 
 from deploy.alarms import alarm_resources
 from deploy.apirole import API_LOG_GROUP, API_ROLE, api_function_name, api_role_resources
@@ -88,12 +89,18 @@ def site_origin(stage: Stage) -> str:
     return f"https://{stage.site_domain or CDN_DOMAIN}"
 
 
-def package_api(stage: Stage, out_dir: Path) -> ApiPackage:
-    """Run `chalice package` for a stage into out_dir (sam.json, deployment.zip); return the merged template."""
+def package_api(stage: Stage, out_dir: Path, content_ids_file: Path = CONTENT_IDS_FILE) -> ApiPackage:
+    """Run `chalice package` for a stage into out_dir (sam.json, deployment.zip); return the merged template.
+
+    The package carries the content's ids from content_ids_file when it exists (the build
+    writes it): without them the API refuses every station and lesson it is sent.
+    """
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="sanwei-package-") as temporary:
         project = Path(temporary) / "functions"
         _copy_project(project)
+        if content_ids_file.is_file():
+            shutil.copyfile(content_ids_file, project / "chalicelib" / CONTENT_IDS_FILE.name)
         (project / ".chalice" / "config.json").write_text(json.dumps(chalice_config(stage), indent=2))
         merge = Path(temporary) / "merge.json"
         merge.write_text(json.dumps(merge_template(stage), ensure_ascii=False, indent=2), encoding="utf-8")
