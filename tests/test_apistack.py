@@ -74,10 +74,13 @@ def resources_of(template: dict, kind: str) -> dict[str, dict]:
 # One region each: linting a SAM template takes seconds a region, and both China regions offer
 # the same CloudFront resource types.
 @pytest.mark.parametrize(("which", "region"), [("china", "cn-north-1"), ("trial", "eu-west-1")])
-def test_cfn_lint_finds_nothing_in_the_packaged_template(request, which, region):
+def test_cfn_lint_finds_nothing_in_the_packaged_template(request, which, region, monkeypatch):
     from cfnlint.api import ManualArgs, lint
 
     template = request.getfixturevalue(which).template
+    # cfn-lint's SAM transform sets AWS_DEFAULT_REGION in this process, for good; the tests after
+    # this one (and the servers they start) must keep the test region.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
     matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
     assert matches == [], "\n".join(str(match) for match in matches)
 
