@@ -33,7 +33,11 @@ def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
         (["build"], ["--site-url", "--api-url", "--site-dir"], ["--site-port", "--role"]),
         (["check"], ["文件:行号"], ["--site-port", "--site-url", "--stage"]),
         (["tables"], ["--stage", "--endpoint-url"], ["--site-port", "--role", "--name"]),
-        (["stack"], ["--stage", "--output", "--ci-role", "stages.yaml"], ["--endpoint-url", "--site-port", "--role"]),
+        (
+            ["stack"],
+            ["--stage", "--output", "--api", "--ci-role", "stages.yaml"],
+            ["--endpoint-url", "--site-port", "--role"],
+        ),
         (["tokens", "create"], ["--name", "--role", "--stations", "--days", "--stage"], ["--site-port", "--id"]),
         (["tokens", "revoke"], ["--id", "--stage"], ["--role", "--site-port"]),
         (["tokens", "list"], ["--stage", "--endpoint-url"], ["--id", "--role"]),
@@ -108,7 +112,8 @@ def test_the_top_help_lists_every_command_in_chinese():
             {"stations": "hongqi-first-street,caogou-bank", "endpoint_url": "http://127.0.0.1:8002"},
         ),
         (["tokens", "list", "--stage", "prod"], {"command": "tokens", "action": "list", "stage": "prod"}),
-        (["stack", "--stage", "prod"], {"command": "stack", "stage": "prod", "output": None}),
+        (["stack", "--stage", "prod"], {"command": "stack", "stage": "prod", "output": None, "api": False}),
+        (["stack", "--stage", "prod", "--api"], {"command": "stack", "stage": "prod", "api": True}),
         (["tokens", "revoke", "--stage", "prod", "--id", "3f9a0c1b2d4e"], {"action": "revoke", "id": "3f9a0c1b2d4e"}),
     ],
 )
