@@ -34,6 +34,7 @@ def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
         (["check"], ["文件:行号"], ["--site-port", "--site-url", "--stage"]),
         (["tables"], ["--stage", "--endpoint-url"], ["--site-port", "--role", "--name"]),
         (["stack"], ["--stage", "--output", "stages.yaml"], ["--endpoint-url", "--site-port", "--role"]),
+        (["deploy"], ["--stage", "--quick-tests", "stages.yaml", "CI"], ["--endpoint-url", "--site-url", "--role"]),
         (["tokens", "create"], ["--name", "--role", "--stations", "--days", "--stage"], ["--site-port", "--id"]),
         (["tokens", "revoke"], ["--id", "--stage"], ["--role", "--site-port"]),
         (["tokens", "list"], ["--stage", "--endpoint-url"], ["--id", "--role"]),
@@ -60,6 +61,7 @@ def test_the_top_help_lists_every_command_in_chinese():
         ("serve", "本机"),
         ("tables", "数据表"),
         ("stack", "数据栈模板"),
+        ("deploy", "部署"),
         ("tokens", "令牌"),
     ]:
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(command + " "))
@@ -109,6 +111,8 @@ def test_the_top_help_lists_every_command_in_chinese():
         ),
         (["tokens", "list", "--stage", "prod"], {"command": "tokens", "action": "list", "stage": "prod"}),
         (["stack", "--stage", "prod"], {"command": "stack", "stage": "prod", "output": None}),
+        (["deploy", "--stage", "prod"], {"command": "deploy", "stage": "prod", "quick_tests": False}),
+        (["deploy", "--stage", "prod", "--quick-tests"], {"quick_tests": True}),
         (["tokens", "revoke", "--stage", "prod", "--id", "3f9a0c1b2d4e"], {"action": "revoke", "id": "3f9a0c1b2d4e"}),
     ],
 )
@@ -117,7 +121,9 @@ def test_readme_command_lines_still_mean_what_they_did(argv, expected):
     assert {key: args[key] for key in expected} == expected
 
 
-@pytest.mark.parametrize("argv", [["serve", "--site-port", "x"], ["tokens"], ["serve", "--role", "admin"], ["stack"]])
+@pytest.mark.parametrize(
+    "argv", [["serve", "--site-port", "x"], ["tokens"], ["serve", "--role", "admin"], ["stack"], ["deploy"]]
+)
 def test_a_wrong_command_line_is_refused_in_chinese(argv):
     result = run_build_py(*argv)
     assert result.returncode == 2

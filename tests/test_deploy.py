@@ -20,6 +20,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,17 @@ from chalicelib.tokens import TokenStore
 
 from deploy import deploy as deploy_module
 from deploy.artifacts import SAM_FUNCTION
+from deploy.cloudformation import stack_failures
 from deploy.datastack import ARTIFACT_PREFIX, data_stack_name, render_template
-from deploy.deploy import DeployStopped, Deployed, deploy_stack, deploy_stage, tell_first_admin_token
+from deploy.deploy import Deployed, DeployStopped, deploy_stack, deploy_stage, tell_first_admin_token
 from deploy.firsttoken import make_first_admin_token
 from deploy.stages import Stage
 from deploy.upload import HASH_METADATA, IMMUTABLE, REVALIDATE
 from tests.test_build import copy_project
 from tests.test_cli import run_build_py
+
+# The real one, before the `emulator` fixture puts the stand-in in its place.
+real_deploy_api_stack = deploy_module.deploy_api_stack
 
 # moto's CloudFormation skips (with this warning) what it does not implement in the data stack.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
@@ -239,3 +244,177 @@ def test_an_edited_lesson_uploads_and_invalidates_only_what_changed(runs):
     assert "/*" not in paths and len(paths) < 20
     assert f"CDN 刷新了 {len(paths)} 个路径" in edited.line("CDN 刷新了")
     assert f"栈 sanwei-{runs.stage.name}-api：没有变化。" in edited.lines
+
+
+@pytest.fixture
+def fresh_tokens(emulator):
+    """The token store of a new, empty table in the emulator."""
+    import boto3
+    from chalicelib.tables import create_tables
+
+    name = f"test-{uuid.uuid4().hex[:12]}-submissions"
+    create_tables(client("dynamodb"), {"submissions": name})
+    return TokenStore(boto3.resource("dynamodb", region_name=REGION).Table(name))
+
+
+def told(first, stage: Stage) -> list[str]:
+    lines: list[str] = []
+    tell_first_admin_token(
+        first, stage, Deployed("https://sanwei.example.cn/", "https://api.example.cn/api/"), lines.append
+    )
+    return lines
+
+
+def test_in_ci_no_token_is_made_or_printed_and_it_says_how_to_make_one(fresh_tokens):
+    stage = Stage("prod", "cn-north-1", "sanwei.example.cn", None, 50.0, 100)
+    first = make_first_admin_token(fresh_tokens, in_ci=True)
+    assert first.issued is None and fresh_tokens.list() == []
+    [line] = told(first, stage)
+    assert "python3 build.py deploy --stage prod" in line and "CI" in line
+    assert "staff token" not in line
+
+    by_a_person = make_first_admin_token(fresh_tokens, in_ci=False)
+    assert by_a_person.issued is not None
+    assert f"staff token: {by_a_person.issued.token}" in told(by_a_person, stage)
+    # Once a live admin token exists, neither a person nor CI makes another.
+    assert told(make_first_admin_token(fresh_tokens, in_ci=False), stage) == []
+    assert told(make_first_admin_token(fresh_tokens, in_ci=True), stage) == []
+    # A revoked one opens nothing: the next deploy by a person makes a new one.
+    fresh_tokens.revoke(by_a_person.issued.record.id)
+    assert make_first_admin_token(fresh_tokens, in_ci=False).issued is not None
+
+
+def test_a_content_problem_stops_the_deploy_before_aws(tmp_path):
+    root = copy_project(tmp_path, stations_yaml="stations: [\n")
+    stage = Stage(f"t{uuid.uuid4().hex[:8]}", REGION, None, None, 50.0, 100)
+    with pytest.raises(DeployStopped) as stopped:
+        deploy_stage(root, stage, say=lambda line: None)
+    assert "stations.yaml:" in str(stopped.value) and "没有部署" in str(stopped.value)
+
+
+def test_failing_quick_tests_stop_the_deploy_before_aws(emulator, tmp_path):
+    root = copy_project(tmp_path)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_fails.py").write_text("def test_fails():\n    assert False\n", encoding="utf-8")
+    stage = Stage(f"t{uuid.uuid4().hex[:8]}", REGION, None, None, 50.0, 100)
+    lines: list[str] = []
+    with pytest.raises(DeployStopped, match="快速测试没有通过"):
+        deploy_stage(root, stage, quick_tests=True, say=lines.append)
+    assert lines[-1].startswith("运行快速测试")
+    stacks = client("cloudformation").list_stacks()["StackSummaries"]
+    assert data_stack_name(stage) not in {stack["StackName"] for stack in stacks}
+
+
+def test_an_unknown_stage_is_named_with_the_file():
+    result = run_build_py("deploy", "--stage", "nosuch")
+    assert result.returncode == 1
+    assert "stages.yaml:1: 没有名为 'nosuch' 的环境" in result.stderr
+
+
+# What CloudFormation records when a stack fails, newest first, as describe_stack_events returns
+# them: a create that rolled back because Lambda refused the package (another resource cancelled),
+# and, below its start, an earlier operation whose failure is not this deploy's.
+STACK = "sanwei-prod-api"
+STACK_ID = f"arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/{STACK}/0b5e7a10-1111-11ef-9c1f-0a1b2c3d4e5f"
+TOO_LARGE = (
+    'Resource handler returned message: "Unzipped size must be smaller than 262144000 bytes '
+    '(Service: Lambda, Status Code: 400, Request ID: 5c3b0e8e-8a7e-4d1f-9b5e-2f0c1d2e3f40)" '
+    "(RequestToken: 1a2b3c4d-0000-4a4a-8b8b-123456789abc, HandlerErrorCode: InvalidRequest)"
+)
+ROLLED_BACK_CREATE = [
+    (STACK, "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE", ""),
+    ("RestAPI", "AWS::ApiGateway::RestApi", "DELETE_COMPLETE", ""),
+    ("APIHandler", "AWS::Lambda::Function", "DELETE_COMPLETE", ""),
+    (
+        STACK,
+        "AWS::CloudFormation::Stack",
+        "ROLLBACK_IN_PROGRESS",
+        "The following resource(s) failed to create: [APIHandler, RestAPI]. Rollback requested by user.",
+    ),
+    ("RestAPI", "AWS::ApiGateway::RestApi", "CREATE_FAILED", "Resource creation cancelled"),
+    ("APIHandler", "AWS::Lambda::Function", "CREATE_FAILED", TOO_LARGE),
+    ("APIHandler", "AWS::Lambda::Function", "CREATE_IN_PROGRESS", ""),
+    (STACK, "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated"),
+    ("ApiHandlerRole", "AWS::IAM::Role", "CREATE_FAILED", "an earlier deploy's failure"),
+]
+TRANSFORM_FAILED = [
+    (STACK, "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE", ""),
+    (
+        STACK,
+        "AWS::CloudFormation::Stack",
+        "ROLLBACK_IN_PROGRESS",
+        "Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application Specification document.",
+    ),
+    (STACK, "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated"),
+]
+
+
+def recorded_events(rows) -> dict:
+    started = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    return {
+        "StackEvents": [
+            {
+                "StackId": STACK_ID,
+                "EventId": f"event-{number}",
+                "StackName": STACK,
+                "LogicalResourceId": logical_id,
+                "ResourceType": resource_type,
+                "Timestamp": started - timedelta(seconds=number),
+                "ResourceStatus": status,
+                **({"ResourceStatusReason": reason} if reason else {}),
+            }
+            for number, (logical_id, resource_type, status, reason) in enumerate(rows)
+        ]
+    }
+
+
+def cloudformation_answering(*answers: tuple[str, dict | str]):
+    """A CloudFormation client that answers each call in turn with a recorded answer (botocore's
+    Stubber): a response, or the message of a ValidationError."""
+    import boto3
+    from botocore.stub import Stubber
+
+    cloudformation = boto3.client("cloudformation", region_name="cn-north-1", endpoint_url="http://127.0.0.1:9")
+    stubber = Stubber(cloudformation)
+    for operation, answer in answers:
+        if isinstance(answer, str):
+            stubber.add_client_error(operation, "ValidationError", answer, 400)
+        else:
+            stubber.add_response(operation, answer)
+    stubber.activate()
+    return cloudformation
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (ROLLED_BACK_CREATE, [("APIHandler", "AWS::Lambda::Function", "CREATE_FAILED", TOO_LARGE)]),
+        (TRANSFORM_FAILED, [(STACK, "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", TRANSFORM_FAILED[1][3])]),
+    ],
+)
+def test_the_failures_of_the_last_operation_are_read_from_the_stacks_events(rows, expected):
+    cloudformation = cloudformation_answering(("describe_stack_events", recorded_events(rows)))
+    failures = stack_failures(cloudformation, STACK)
+    assert [(f.logical_id, f.resource_type, f.status, f.reason) for f in failures] == expected
+
+
+def test_a_rolled_back_api_stack_stops_the_deploy_with_aws_reason():
+    created = datetime(2026, 11, 29, tzinfo=UTC)
+    rolled_back = {
+        "Stacks": [
+            {"StackName": STACK, "StackId": STACK_ID, "CreationTime": created, "StackStatus": "ROLLBACK_COMPLETE"}
+        ]
+    }
+    cloudformation = cloudformation_answering(
+        ("describe_stacks", f"Stack with id {STACK} does not exist"),
+        ("create_stack", {"StackId": STACK_ID}),
+        ("describe_stacks", rolled_back),
+        ("describe_stack_events", recorded_events(ROLLED_BACK_CREATE)),
+    )
+    lines: list[str] = []
+    with pytest.raises(DeployStopped) as stopped:
+        real_deploy_api_stack(cloudformation, STACK, {"Resources": {}}, lines.append)
+    lead, *reasons = str(stopped.value).splitlines()
+    assert lead.startswith(f"栈 {STACK} 部署失败") and "ROLLBACK_COMPLETE" in lead
+    assert reasons == [f"  APIHandler（AWS::Lambda::Function，CREATE_FAILED）：{TOO_LARGE}"]
+    assert lines == []
