@@ -257,6 +257,8 @@ def run_deploy(args: argparse.Namespace) -> int:
     """`python build.py deploy --stage prod`: the whole stage, from content to the CDN."""
     import os
 
+    from botocore.exceptions import ClientError, NoCredentialsError
+
     sys.path.insert(0, str(ROOT / "functions"))
     from deploy.deploy import DeployStopped, deploy_stage
     from deploy.stages import load_stage
@@ -268,6 +270,17 @@ def run_deploy(args: argparse.Namespace) -> int:
         deploy_stage(ROOT, stage, quick_tests=args.quick_tests, in_ci=bool(os.environ.get("CI")))
     except (ContentError, DeployStopped) as error:
         print(error, file=sys.stderr)
+        return 1
+    except NoCredentialsError:
+        print(
+            "找不到 AWS 凭证，没有部署。请设置 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY、"
+            "AWS_PROFILE，或在 CI 里用 OIDC 角色，再运行一次。",
+            file=sys.stderr,
+        )
+        return 1
+    except ClientError as error:
+        # AWS's own words (AccessDenied and the action it names), after a line saying what happened.
+        print(f"AWS 拒绝了请求，部署停在这一步：\n{error}", file=sys.stderr)
         return 1
     return 0
 

@@ -17,6 +17,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ from deploy.deploy import Deployed, DeployStopped, deploy_stack, deploy_stage, t
 from deploy.firsttoken import make_first_admin_token
 from deploy.stages import Stage
 from deploy.upload import HASH_METADATA, IMMUTABLE, REVALIDATE
+from tests.conftest import ROOT
 from tests.test_build import copy_project
 from tests.test_cli import run_build_py
 
@@ -418,3 +422,25 @@ def test_a_rolled_back_api_stack_stops_the_deploy_with_aws_reason():
     assert lead.startswith(f"栈 {STACK} 部署失败") and "ROLLBACK_COMPLETE" in lead
     assert reasons == [f"  APIHandler（AWS::Lambda::Function，CREATE_FAILED）：{TOO_LARGE}"]
     assert lines == []
+
+
+def test_without_credentials_it_says_so_in_chinese(tmp_path):
+    # The content is checked first, then the first AWS call finds no credentials anywhere.
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "build.py", "deploy", "--stage", "prod"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "找不到 AWS 凭证，没有部署" in result.stderr and "Traceback" not in result.stderr
