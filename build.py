@@ -4,7 +4,7 @@ python build.py check                      report every content problem as path:
 python build.py [build] [--site-url URL] [--api-url URL]
 python build.py serve                      site, API and DynamoDB on this machine
 python build.py tables --stage prod        create a stage's tables and exports bucket (idempotent)
-python build.py stack --stage prod         print a stage's data stack template (stages.yaml); --output FILE
+python build.py stack --stage prod [--api] print a stage's data (or API) stack template (stages.yaml); --output FILE
 python build.py deploy --stage prod        check, deploy both stacks, build and upload the site (--quick-tests)
 python build.py tokens create --stage prod --name 张三 --role admin|station [--stations a,b] [--days 30]
 python build.py tokens list --stage prod   staff tokens: list them, or revoke one (tokens revoke --id ID)
@@ -92,11 +92,13 @@ def make_parser() -> argparse.ArgumentParser:
 
     stack = commands.add_parser(
         "stack",
-        help="生成一个环境的数据栈模板（CloudFormation）",
+        help="生成一个环境的数据栈模板或接口栈模板（CloudFormation）",
         description="按 stages.yaml 里这个环境的设置，生成数据栈的 CloudFormation 模板：提交记录表、"
-        "导出文件桶、网站文件桶和告警主题。只生成模板，不连 AWS。",
+        "导出文件桶、网站文件桶和告警主题；加 --api 则生成接口栈的模板：接口函数、API Gateway、"
+        "网站 CDN 和告警（用 chalice package 打包，要下载函数的依赖）。只生成模板，不连 AWS。",
     )
     stack.add_argument("--stage", required=True, metavar="STAGE", help="stages.yaml 里的环境名，例如 prod")
+    stack.add_argument("--api", action="store_true", help="生成接口栈的模板，而不是数据栈的")
     stack.add_argument("--output", type=Path, metavar="FILE", help="把模板写进这个文件（不写就打印出来）")
 
     deploy = commands.add_parser(
@@ -206,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "stack":
-        return print_data_stack(args)
+        return print_stack(args)
 
     if args.command == "deploy":
         return run_deploy(args)
@@ -232,9 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def print_data_stack(args: argparse.Namespace) -> int:
-    """`python build.py stack --stage prod`: the stage's data stack template, printed or written."""
+def print_stack(args: argparse.Namespace) -> int:
+    """`python build.py stack --stage prod [--api]`: the stage's data (or API) stack template, printed or written."""
+    import tempfile
+
     sys.path.insert(0, str(ROOT / "functions"))
+    from deploy.apistack import PackageError, package_api
     from deploy.datastack import data_stack_template, render_template
     from deploy.stages import load_stage
     from sitegen.problems import ContentError
@@ -244,12 +249,21 @@ def print_data_stack(args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error, file=sys.stderr)
         return 1
-    template = render_template(data_stack_template(stage))
+    if args.api:
+        try:
+            with tempfile.TemporaryDirectory(prefix="sanwei-stack-") as out_dir:
+                template = render_template(package_api(stage, Path(out_dir)).template)
+        except PackageError as error:
+            print(error, file=sys.stderr)
+            return 1
+    else:
+        template = render_template(data_stack_template(stage))
     if args.output is None:
         sys.stdout.write(template)
         return 0
     args.output.write_text(template, encoding="utf-8")
-    print(f"环境 {stage.name} 的数据栈模板已写到 {args.output}（区域 {stage.region}）")
+    which = "接口栈" if args.api else "数据栈"
+    print(f"环境 {stage.name} 的{which}模板已写到 {args.output}（区域 {stage.region}）")
     return 0
 
 

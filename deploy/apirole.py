@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from chalicelib.downloads import EXPORT_PREFIX
 
-from deploy.datastack import EXPORTS_BUCKET, data_stack_name, table_logical_id
+from deploy.datastack import EXPORTS_BUCKET, imported, table_logical_id
 from deploy.stages import Stage
 
 # The IAM actions the app needs, by what they touch. A transaction (TransactWriteItems) is
@@ -87,8 +87,8 @@ def api_role_resources(stage: Stage) -> dict[str, dict]:
 
 def api_role_policy(stage: Stage) -> dict:
     """Return the role's policy document: APP_ACTIONS on the stage's table, exports and logs."""
-    table_arn = _import(stage, f"{table_logical_id(SUBMISSIONS)}Arn")
-    bucket_arn = _import(stage, f"{EXPORTS_BUCKET}Arn")
+    table_arn = imported(stage, f"{table_logical_id(SUBMISSIONS)}Arn")
+    bucket_arn = imported(stage, f"{EXPORTS_BUCKET}Arn")
     resources = {
         TABLE: table_arn,
         INDEXES: {"Fn::Sub": ["${TableArn}/index/*", {"TableArn": table_arn}]},
@@ -105,8 +105,3 @@ def api_role_policy(stage: Stage) -> dict:
             for what, actions in APP_ACTIONS.items()
         ],
     }
-
-
-def _import(stage: Stage, output: str) -> dict:
-    # The data stack exports each output as <its stack name>-<output> (deploy/datastack.py).
-    return {"Fn::ImportValue": f"{data_stack_name(stage)}-{output}"}

@@ -20,8 +20,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalice import CORSConfig
+from chalicelib.contentids import CONTENT_IDS_FILE
+
+from deploy.alarms import alarm_resources
 from deploy.apirole import API_LOG_GROUP, API_ROLE, api_function_name, api_role_resources
-from deploy.datastack import EXPORTS_BUCKET, data_stack_name, table_logical_id
+from deploy.datastack import EXPORTS_BUCKET, imported, table_logical_id
+from deploy.sitecdn import (
+    SITE_DISTRIBUTION,
+    SITE_DISTRIBUTION_ID,
+    SITE_DOMAIN_NAME,
+    site_cdn_outputs,
+    site_cdn_resources,
+)
 from deploy.stages import Stage
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
@@ -36,23 +47,27 @@ DEPLOYMENTS_CACHE = FUNCTIONS_DIR / ".chalice" / "deployments"
 FUNCTION = "APIHandler"
 REST_API = "RestAPI"
 ENDPOINT_URL = "EndpointURL"
+# Chalice names the runtime after the Python that packages it (3.11 here), whose Lambda runtime
+# can no longer be created. Every dependency packaged is pure Python (a test checks), so the
+# same package runs on a newer runtime, the one available in the China regions too.
+LAMBDA_RUNTIME = "python3.13"
 # The path segment of the API's address: https://<id>.execute-api.<region>.<suffix>/api/
 API_GATEWAY_STAGE = "api"
-
-SITE_DISTRIBUTION = "SiteDistribution"
-SITE_ORIGIN_ACCESS = "SiteOriginAccessControl"
-SITE_CACHE_POLICY = "SiteCachePolicy"
-SITE_BUCKET_POLICY = "SiteBucketPolicy"
-SITE_DISTRIBUTION_ID = "SiteDistributionId"
-SITE_DOMAIN_NAME = "SiteDomainName"
 API_STACK_OUTPUTS = (ENDPOINT_URL, SITE_DISTRIBUTION_ID, SITE_DOMAIN_NAME)
 
+# The request headers the app's CORS allows beyond Chalice's own (functions/app.py's STAFF_CORS;
+# the member routes allow fewer, and a test checks these against the packaged preflights).
+STAFF_REQUEST_HEADERS = ("Authorization", "Content-Type")
 # Chalice will not package a function without a role unless it makes one itself; it is given
 # this stand-in, which the merge template replaces with the generated role (a test checks).
 ROLE_STAND_IN = "arn:aws:iam::000000000000:role/replaced-by-the-merge-template"
 # Where a stage has no domain of its own, the site is served at the CDN's address, known only
 # once the distribution exists: text holding this is turned into an Fn::Sub after packaging.
 CDN_DOMAIN = f"${{{SITE_DISTRIBUTION}.DomainName}}"
+
+
+class PackageError(RuntimeError):
+    """`chalice package` failed; the message holds what it printed."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +89,18 @@ def site_origin(stage: Stage) -> str:
     return f"https://{stage.site_domain or CDN_DOMAIN}"
 
 
-def package_api(stage: Stage, out_dir: Path) -> ApiPackage:
-    """Run `chalice package` for a stage into out_dir (sam.json, deployment.zip); return the merged template."""
+def package_api(stage: Stage, out_dir: Path, content_ids_file: Path = CONTENT_IDS_FILE) -> ApiPackage:
+    """Run `chalice package` for a stage into out_dir (sam.json, deployment.zip); return the merged template.
+
+    The package carries the content's ids from content_ids_file when it exists (the build
+    writes it): without them the API refuses every station and lesson it is sent.
+    """
     out_dir = Path(out_dir)
     with tempfile.TemporaryDirectory(prefix="sanwei-package-") as temporary:
         project = Path(temporary) / "functions"
         _copy_project(project)
+        if content_ids_file.is_file():
+            shutil.copyfile(content_ids_file, project / "chalicelib" / CONTENT_IDS_FILE.name)
         (project / ".chalice" / "config.json").write_text(json.dumps(chalice_config(stage), indent=2))
         merge = Path(temporary) / "merge.json"
         merge.write_text(json.dumps(merge_template(stage), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -111,31 +132,64 @@ def chalice_config(stage: Stage, base_config: Path = BASE_CONFIG) -> dict:
 
 def merge_template(stage: Stage) -> dict:
     """Return what `--merge-template` adds to Chalice's template for a stage."""
+    api_name = api_stack_name(stage)
     return {
+        "Description": f"三微 {stage.name} 环境的接口和网站 CDN：Lambda 函数、API Gateway、CloudFront 和告警。"
+        "数据在数据栈里，删除本栈不会删除数据。",
         "Resources": {
             **api_role_resources(stage),
             FUNCTION: {
                 "Properties": {
                     "FunctionName": api_function_name(stage),
+                    "Runtime": LAMBDA_RUNTIME,
                     "Role": {"Fn::GetAtt": [API_ROLE, "Arn"]},
                     "Environment": {
                         "Variables": {
-                            "SUBMISSIONS_TABLE": _import(stage, f"{table_logical_id('submissions')}Name"),
-                            "EXPORTS_BUCKET": _import(stage, f"{EXPORTS_BUCKET}Name"),
+                            "SUBMISSIONS_TABLE": imported(stage, f"{table_logical_id('submissions')}Name"),
+                            "EXPORTS_BUCKET": imported(stage, f"{EXPORTS_BUCKET}Name"),
                         }
                     },
                 },
                 # The function logs into the stack's log group, never one Lambda makes.
                 "DependsOn": [API_LOG_GROUP],
             },
+            REST_API: {
+                "Properties": {
+                    # The name CloudWatch files the API's metrics under (the 5XX alarm's dimension).
+                    "Name": api_name,
+                    "MethodSettings": [
+                        {
+                            "ResourcePath": "/*",
+                            "HttpMethod": "*",
+                            "ThrottlingRateLimit": stage.throttle_rate,
+                            "ThrottlingBurstLimit": stage.throttle_burst,
+                        }
+                    ],
+                    "GatewayResponses": gateway_responses(stage),
+                }
+            },
+            **site_cdn_resources(stage),
+            **alarm_resources(stage, api_name, API_GATEWAY_STAGE, api_function_name(stage)),
         },
-        "Outputs": {},
+        "Outputs": {
+            ENDPOINT_URL: {"Description": "接口的地址（网站的 api_url）"},
+            **site_cdn_outputs(),
+        },
     }
 
 
-def _import(stage: Stage, output: str) -> dict:
-    # The data stack exports each output as <its stack name>-<output> (deploy/datastack.py).
-    return {"Fn::ImportValue": f"{data_stack_name(stage)}-{output}"}
+def gateway_responses(stage: Stage) -> dict:
+    """Return API Gateway's own 4XX and 5XX answers with the CORS headers the app's answers carry."""
+    # A request refused before the app runs (throttled: 429, too large, a gateway timeout) has
+    # no CORS headers by default, so the browser hides it from the page as a network failure;
+    # with them, the page sees the status and keeps the submission queued to retry.
+    cors = CORSConfig(allow_origin=site_origin(stage), allow_headers=list(STAFF_REQUEST_HEADERS))
+    headers = {
+        name: f"'{value}'"
+        for name, value in cors.get_access_control_headers().items()
+        if name in ("Access-Control-Allow-Origin", "Access-Control-Allow-Headers")
+    }
+    return {kind: {"ResponseParameters": {"Headers": headers}} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")}
 
 
 def _copy_project(project: Path) -> None:
@@ -148,10 +202,19 @@ def _copy_project(project: Path) -> None:
 
 
 def _run_chalice(project: Path, stage: Stage, arguments: list[str]) -> None:
-    # Chalice's command line, in this interpreter: the chalice the project pins.
+    # Chalice's command line, in this interpreter: the chalice the project pins. Its output is
+    # kept for when it fails, so that what a caller prints (a template) stays clean.
     command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())"]
     environment = {**os.environ, "AWS_DEFAULT_REGION": stage.region}
-    subprocess.run([*command, "--project-dir", str(project), *arguments], check=True, env=environment)
+    result = subprocess.run(
+        [*command, "--project-dir", str(project), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PackageError(f"chalice package 没有成功（退出码 {result.returncode}）：\n{result.stdout}{result.stderr}")
 
 
 def _substitute_cdn_domain(node: object) -> object:

@@ -46,6 +46,11 @@ def data_stack_name(stage: Stage) -> str:
     return f"sanwei-{stage.name}-data"
 
 
+def imported(stage: Stage, output: str) -> dict:
+    """Return a stack's reference to an output of the stage's data stack (exported as <stack name>-<output>)."""
+    return {"Fn::ImportValue": f"{data_stack_name(stage)}-{output}"}
+
+
 def table_logical_id(logical_name: str) -> str:
     """Return the template's id of a table of TABLE_SPECS, e.g. "submissions" -> "SubmissionsTable"."""
     return "".join(part.title() for part in logical_name.split("_")) + "Table"

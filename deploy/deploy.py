@@ -21,7 +21,7 @@ from pathlib import Path
 from botocore.exceptions import WaiterError
 from chalicelib.tokens import TokenStore
 
-from deploy.apistack import api_stack_name, package_api
+from deploy.apistack import PackageError, api_stack_name, package_api
 from deploy.artifacts import upload_package, with_code_in_bucket
 from deploy.cdn import invalidate
 from deploy.cloudformation import apply_stack, stack_failures
@@ -78,12 +78,16 @@ def deploy_stage(
 
     # The API checks submissions against the ids of the stations and lessons, from a file in its
     # package; the site is built against the API's address, which only the API's stack knows. So
-    # the ids are written from the content checked above (what the site build would write, the
-    # same bytes) before packaging, and the site is built once, after the API is deployed.
-    hand_over_content_ids(content)
+    # the ids are written from the content checked above (the same bytes the site build writes)
+    # and packaged first, and the site is built once, after the API is deployed.
     with tempfile.TemporaryDirectory(prefix="sanwei-deploy-") as work:
+        content_ids_file = Path(work) / "content-ids.json"
+        hand_over_content_ids(content, content_ids_file)
         say("打包接口……")
-        package = package_api(stage, Path(work))
+        try:
+            package = package_api(stage, Path(work) / "package", content_ids_file)
+        except PackageError as error:
+            raise DeployStopped(str(error)) from error
         bucket = data["ArtifactsBucketName"]
         key, uploaded = upload_package(s3, bucket, package.zip_path)
         size = package.zip_path.stat().st_size

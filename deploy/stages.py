@@ -22,12 +22,17 @@ from sitegen.problems import (
 )
 
 STAGES_FILE = Path(__file__).resolve().parents[1] / "stages.yaml"
-STAGE_FIELDS = ("region", "site_domain", "alarm_email", "throttle_rate", "throttle_burst")
+STAGE_FIELDS = ("region", "site_domain", "certificate", "alarm_email", "throttle_rate", "throttle_burst")
 REQUIRED_FIELDS = ("region", "throttle_rate", "throttle_burst")
 # A stage's name goes into its stacks' names, and through them into bucket names: lowercase only.
 STAGE_NAME = re.compile(r"[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?")
 DOMAIN = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The site's certificate, as CloudFront takes it: outside China an ACM certificate, which
+# CloudFront reads only from us-east-1; in the China regions, which have no ACM for CloudFront,
+# the ID of a server certificate uploaded to IAM (under the path /cloudfront/).
+ACM_CERTIFICATE = re.compile(r"arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}")
+IAM_CERTIFICATE_ID = re.compile(r"ASCA[A-Z0-9]{17}")
 # API Gateway's default account-wide limits in a region: a stage cannot take more than these.
 MAX_THROTTLE_RATE = 10_000
 MAX_THROTTLE_BURST = 5_000
@@ -46,6 +51,9 @@ class Stage:
     alarm_email: str | None
     throttle_rate: float
     throttle_burst: int
+    # The site_domain's certificate (ACM_CERTIFICATE, or IAM_CERTIFICATE_ID in China); None
+    # exactly when site_domain is.
+    certificate: str | None = None
 
 
 def load_stage(name: str, path: Path = STAGES_FILE) -> Stage:
@@ -108,7 +116,8 @@ def _read_stage(report: FileReport, stages: dict, name: object, fields: object) 
         "域名，例如 sanwei.example.cn（不写 https:// 和路径；中文域名写成 xn-- 开头的形式）",
     )
     alarm_email = _check_optional(report, fields, "alarm_email", EMAIL, "电子邮件地址，例如 it@example.cn")
-    if region and fields.get("site_domain") is None and _partition(region) == CHINA_PARTITION:
+    certificate = _check_certificate(report, fields, region)
+    if region and fields.get("site_domain") is None and partition(region) == CHINA_PARTITION:
         report.at_node(
             fields,
             f"环境 '{name}' 在中国区域（{region}），那里的 CloudFront 不能用它自带的地址提供网站："
@@ -118,7 +127,38 @@ def _read_stage(report: FileReport, stages: dict, name: object, fields: object) 
     burst = _check_limit(report, fields, "throttle_burst", is_integer, MAX_THROTTLE_BURST, "一个整数，1 到")
     if len(report.problems) > before or region is None or rate is None or burst is None:
         return None
-    return Stage(str(name), region, site_domain, alarm_email, float(rate), int(burst))
+    return Stage(str(name), region, site_domain, alarm_email, float(rate), int(burst), certificate)
+
+
+def _check_certificate(report: FileReport, fields: dict, region: str | None) -> str | None:
+    # Without a region the kind of certificate is unknown; the region's own problem is reported.
+    if region is None:
+        return None
+    china = partition(region) == CHINA_PARTITION
+    value = fields.get("certificate")
+    if fields.get("site_domain") is None:
+        # In China the missing site_domain is the problem, and it is reported as such.
+        if value is not None and not china:
+            report.at_value(
+                fields, "certificate", "certificate 只和 site_domain 一起写：没有自己的域名时，CDN 用它自带的地址和证书"
+            )
+        return None
+    if value is None:
+        what = "上传到 IAM 的服务器证书的 ID（ASCA 开头，21 位）" if china else "us-east-1 区域 ACM 证书的 ARN"
+        report.at_node(fields, f"写了 site_domain 就要写 certificate：这个域名的 HTTPS 证书，{what}")
+        return None
+    if china and isinstance(value, str) and IAM_CERTIFICATE_ID.fullmatch(value):
+        return value
+    if not china and isinstance(value, str) and ACM_CERTIFICATE.fullmatch(value):
+        return value
+    what = (
+        "上传到 IAM 的服务器证书的 ID，ASCA 开头、21 位大写字母和数字（中国区域的 CDN 不能用 ACM 证书）"
+        if china
+        else "us-east-1 区域 ACM 证书的 ARN，例如 arn:aws:acm:us-east-1:123456789012:certificate/…"
+        "（CDN 只认 us-east-1 的证书）"
+    )
+    report.at_value(fields, "certificate", f"certificate 要写{what}；现在是{kind_of(value)}{full_width_hint(value)}")
+    return None
 
 
 def _check_limit(
@@ -170,7 +210,9 @@ def _known_regions() -> frozenset[str]:
     )
 
 
-def _partition(region: str) -> str:
+@cache
+def partition(region: str) -> str:
+    """Return the AWS partition of a region: aws-cn for the China regions, aws elsewhere."""
     import boto3
 
     return boto3.session.Session().get_partition_for_region(region)

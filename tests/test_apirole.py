@@ -27,7 +27,6 @@ from chalicelib.dynamo import StoreUnavailable
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tokens import TokenStore
 from conftest import (
-    FUNCTIONS_DIR,
     STAFF_REGISTRATION,
     bearer,
     chalice_client,
@@ -377,11 +376,3 @@ def test_cfn_lint_finds_nothing_in_the_role(region):
         },
     }
     assert lint(render_template(template), config=ManualArgs(regions=[region])) == []
-
-
-@pytest.mark.parametrize("stage_name", ["dev", "prod"])
-def test_the_hand_written_policies_allow_every_action_the_app_uses(used, stage_name):
-    # `chalice deploy` reads these until the API's stack uses the generated role; then they go.
-    path = FUNCTIONS_DIR / ".chalice" / f"policy-{stage_name}.json"
-    written = {action for statement in json.loads(path.read_text())["Statement"] for action in statement["Action"]}
-    assert {action for action, _ in used} - written == set()

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from chalicelib.contentids import CONTENT_IDS_FILE
 from chalicelib.tokens import TokenStore
 
 from deploy import deploy as deploy_module
@@ -64,8 +67,12 @@ def stand_in_for_the_api_stack(cloudformation, name: str, template: dict, say) -
     CloudFormation, then deploy a plain stack in the emulator with the API stack's outputs."""
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
     [code] = [item["Properties"]["CodeUri"] for item in template["Resources"].values() if item["Type"] == SAM_FUNCTION]
-    # The function's code is the package the deploy uploaded, stored under its hash.
-    client("s3").head_object(Bucket=code["Bucket"], Key=code["Key"])
+    # The function's code is the package the deploy uploaded, stored under its hash, and it
+    # carries the content's ids (the deploy writes them before packaging, not the site build).
+    package = client("s3").get_object(Bucket=code["Bucket"], Key=code["Key"])["Body"].read()
+    assert code["Key"] == f"{ARTIFACT_PREFIX}{hashlib.sha256(package).hexdigest()}.zip"
+    with zipfile.ZipFile(io.BytesIO(package)) as unzipped:
+        assert EDITED_LESSON in unzipped.read(f"chalicelib/{CONTENT_IDS_FILE.name}").decode("utf-8")
     distribution = the_distribution(name)
     digest = hashlib.sha256(render_template(template).encode()).hexdigest()
     plain = {

@@ -17,6 +17,7 @@ stages:
     alarm_email: it@example.cn
     throttle_rate: 50
     throttle_burst: 100
+    certificate: ASCAEXAMPLE0000000000
   trial:
     region: eu-west-1
     throttle_rate: 2.5
@@ -40,7 +41,7 @@ def test_stages_are_read_with_their_optional_fields(tmp_path):
     stages, problems = read_stages(write(tmp_path, GOOD))
     assert problems == []
     assert stages == {
-        "prod": Stage("prod", "cn-north-1", "sanwei.example.cn", "it@example.cn", 50.0, 100),
+        "prod": Stage("prod", "cn-north-1", "sanwei.example.cn", "it@example.cn", 50.0, 100, "ASCAEXAMPLE0000000000"),
         "trial": Stage("trial", "eu-west-1", None, None, 2.5, 5),
     }
 
@@ -70,6 +71,42 @@ def test_a_mistake_is_named_at_its_line(tmp_path, line, replacement, expected_li
     assert expected in problems[0].message
 
 
+ACM_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+@pytest.mark.parametrize(
+    ("prod", "trial", "expected_line", "expected"),
+    [
+        # China's CloudFront takes an IAM server certificate, not ACM's.
+        ({"certificate": ACM_ARN}, {}, 8, "上传到 IAM 的服务器证书的 ID"),
+        ({"certificate": "ASCAEXAMPLE"}, {}, 8, "ASCA 开头、21 位"),
+        # Elsewhere it takes ACM's, from us-east-1 only.
+        ({}, {"site_domain": "trial.example.org", "certificate": "ASCAEXAMPLE0000000000"}, 14, "ACM 证书的 ARN"),
+        ({}, {"site_domain": "trial.example.org", "certificate": ACM_ARN.replace("us-east-1", "eu-west-1")}, 14, "ACM"),
+        ({}, {"site_domain": "trial.example.org"}, 10, "写了 site_domain 就要写 certificate"),
+        ({}, {"certificate": ACM_ARN}, 13, "certificate 只和 site_domain 一起写"),
+    ],
+)
+def test_the_certificate_is_the_kind_the_regions_cdn_takes(tmp_path, prod, trial, expected_line, expected):
+    import yaml
+
+    # GOOD with the fields changed in place and new ones last: prod's certificate on line 8,
+    # trial's fields from line 10, anything added from line 13.
+    data = yaml.safe_load(GOOD)
+    data["stages"]["prod"].update(prod)
+    data["stages"]["trial"].update(trial)
+    stages, problems = read_stages(write(tmp_path, yaml.safe_dump(data, sort_keys=False)))
+    assert stages is None
+    assert [(problem.line, expected in problem.message) for problem in problems] == [(expected_line, True)], problems
+
+
+def test_a_global_stage_with_its_own_domain_keeps_its_acm_certificate(tmp_path):
+    text = GOOD + f"    site_domain: trial.example.org\n    certificate: {ACM_ARN}\n"
+    stages, problems = read_stages(write(tmp_path, text))
+    assert problems == []
+    assert stages["trial"].certificate == ACM_ARN
+
+
 def test_a_misspelt_field_is_named_with_the_right_spelling(tmp_path):
     _, problems = read_stages(write(tmp_path, GOOD.replace("throttle_burst: 100", "throttle_brust: 100")))
     assert [str(problem) for problem in problems] == [
@@ -81,14 +118,14 @@ def test_a_misspelt_field_is_named_with_the_right_spelling(tmp_path):
 def test_a_missing_required_field_is_named(tmp_path):
     _, problems = read_stages(write(tmp_path, GOOD.replace("    throttle_rate: 2.5\n", "")))
     assert [str(problem) for problem in problems] == [
-        "stages.yaml:9: 环境 'trial' 缺少必填字段 'throttle_rate'：请补上 'throttle_rate: ...'"
+        "stages.yaml:10: 环境 'trial' 缺少必填字段 'throttle_rate'：请补上 'throttle_rate: ...'"
     ]
 
 
 def test_every_problem_is_listed_at_once(tmp_path):
     text = GOOD.replace("cn-north-1", "mars-1").replace("throttle_burst: 5", "throttle_burst: -5")
     _, problems = read_stages(write(tmp_path, text))
-    assert [problem.line for problem in problems] == [3, 11]
+    assert [problem.line for problem in problems] == [3, 12]
 
 
 @pytest.mark.parametrize(
