@@ -12,9 +12,9 @@ MOST_PATHS = 30
 EVERYTHING = "/*"
 
 
-def invalidate(cloudfront_client, distribution_id: str, paths: list[str]) -> tuple[str, int] | None:
+def invalidate(cloudfront_client, distribution_id: str, paths: list[str]) -> tuple[str, list[str]] | None:
     """Invalidate the paths (or everything, when there are many); return the invalidation's id and
-    how many paths it names, or None when there was nothing to invalidate."""
+    the paths it names, or None when there was nothing to invalidate."""
     if not paths:
         return None
     items = [EVERYTHING] if len(paths) > MOST_PATHS else sorted(paths)
@@ -25,4 +25,4 @@ def invalidate(cloudfront_client, distribution_id: str, paths: list[str]) -> tup
         DistributionId=distribution_id,
         InvalidationBatch={"Paths": {"Quantity": len(items), "Items": items}, "CallerReference": reference},
     )
-    return answer["Invalidation"]["Id"], len(items)
+    return answer["Invalidation"]["Id"], items

@@ -23,7 +23,7 @@ from chalicelib.tokens import TokenStore
 
 from deploy.apistack import PackageError, api_stack_name, package_api
 from deploy.artifacts import upload_package, with_code_in_bucket
-from deploy.cdn import invalidate
+from deploy.cdn import EVERYTHING, invalidate
 from deploy.cloudformation import apply_stack, stack_failures
 from deploy.datastack import data_stack_name, data_stack_parameters, data_stack_template, render_template
 from deploy.firsttoken import FirstToken, make_first_admin_token
@@ -107,7 +107,9 @@ def deploy_stage(
     if invalidation is None:
         say("CDN 不用刷新：没有文件变化。")
     else:
-        say(f"CDN 刷新了 {invalidation[1]} 个路径（编号 {invalidation[0]}），几分钟内生效。")
+        invalidation_id, paths = invalidation
+        what = "全部文件（/*）" if paths == [EVERYTHING] else f"{len(paths)} 个路径"
+        say(f"CDN 刷新了{what}，编号 {invalidation_id}，几分钟内生效。")
 
     table = session.resource("dynamodb").Table(data["SubmissionsTableName"])
     tell_first_admin_token(make_first_admin_token(TokenStore(table), in_ci), stage, deployed, say)

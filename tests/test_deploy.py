@@ -253,7 +253,8 @@ def test_an_edited_lesson_uploads_and_invalidates_only_what_changed(runs):
     assert everything == ["/*"]
     assert f"/lessons/{EDITED_LESSON}/" in paths and f"/lessons/{EDITED_LESSON}/index.html" in paths
     assert "/*" not in paths and len(paths) < 20
-    assert f"CDN 刷新了 {len(paths)} 个路径" in edited.line("CDN 刷新了")
+    assert edited.line("CDN 刷新了").startswith(f"CDN 刷新了{len(paths)} 个路径，编号 ")
+    assert runs["first"].line("CDN 刷新了").startswith("CDN 刷新了全部文件（/*），编号 ")
     assert f"栈 sanwei-{runs.stage.name}-api：没有变化。" in edited.lines
 
 
