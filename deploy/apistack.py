@@ -55,8 +55,8 @@ LAMBDA_RUNTIME = "python3.13"
 API_GATEWAY_STAGE = "api"
 API_STACK_OUTPUTS = (ENDPOINT_URL, SITE_DISTRIBUTION_ID, SITE_DOMAIN_NAME)
 
-# The request headers the app's CORS allows beyond Chalice's own (functions/app.py's STAFF_CORS;
-# the member routes allow fewer, and a test checks these against the packaged preflights).
+# The request headers functions/app.py's CORS configs allow beyond Chalice's own; a test checks
+# the headers made from them against every preflight Chalice writes from the app.
 STAFF_REQUEST_HEADERS = ("Authorization", "Content-Type")
 # Chalice will not package a function without a role unless it makes one itself; it is given
 # this stand-in, which the merge template replaces with the generated role (a test checks).
@@ -107,8 +107,8 @@ def package_api(stage: Stage, out_dir: Path, content_ids_file: Path = CONTENT_ID
         command = ["package", "--stage", stage.name, "--merge-template", str(merge), str(out_dir.resolve())]
         _run_chalice(project, stage, command)
     template_path = out_dir / "sam.json"
-    template = _substitute_cdn_domain(json.loads(template_path.read_text(encoding="utf-8")))
-    assert isinstance(template, dict)
+    packaged = json.loads(template_path.read_text(encoding="utf-8"))
+    template = {key: _substitute_cdn_domain(value) for key, value in packaged.items()}
     template_path.write_text(json.dumps(template, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return ApiPackage(template=template, zip_path=out_dir / "deployment.zip")
 

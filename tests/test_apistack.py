@@ -33,6 +33,7 @@ from deploy.apistack import (
 from deploy.datastack import data_stack_name, data_stack_template
 from deploy.sitecdn import SITE_BUCKET_POLICY, SITE_CACHE_POLICY, SITE_DISTRIBUTION
 from deploy.stages import Stage, load_stage
+from tests.test_cli import run_build_py
 from tests.test_datastack import resolve_sub, strings_in
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1] / "functions"
@@ -358,3 +359,10 @@ print(json.dumps(app(event, None)))
     assert answer["statusCode"] == 400
     assert answer["headers"]["Access-Control-Allow-Origin"] == "https://sanwei.example.cn"
     assert "errors" in json.loads(answer["body"])
+
+
+def test_build_py_stack_api_names_an_unknown_stage_in_chinese_before_packaging():
+    result = run_build_py("stack", "--stage", "prd", "--api")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("stages.yaml:1: 没有名为 'prd' 的环境（是不是想写 'prod'？）")
