@@ -6,6 +6,7 @@ python build.py serve                      site, API and DynamoDB on this machin
 python build.py tables --stage prod        create a stage's tables and exports bucket (idempotent)
 python build.py stack --stage prod [--api] print a stage's data (or API) stack template (stages.yaml); --output FILE
 python build.py stack --stage prod --ci-role   the template of the role CI deploys the stage with
+python build.py deploy --stage prod        check, deploy both stacks, build and upload the site (--quick-tests)
 python build.py tokens create --stage prod --name 张三 --role admin|station [--stations a,b] [--days 30]
 python build.py tokens list --stage prod   staff tokens: list them, or revoke one (tokens revoke --id ID)
 
@@ -50,7 +51,7 @@ def make_parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per job, each with only its own options."""
     parser = _Parser(
         prog="build.py",
-        description="三微（Sanwei）的命令行：检查内容、生成网站、在本机运行、建表、生成数据栈模板、管理工作人员令牌。\n"
+        description="三微（Sanwei）的命令行：检查内容、生成网站、在本机运行、建表、生成数据栈模板、部署、管理工作人员令牌。\n"
         "不写命令时就是 build（生成网站）。每个命令的说明：python3 build.py <命令> --help",
     )
     commands = parser.add_subparsers(dest="command", metavar="<命令>", parser_class=_Parser)
@@ -119,6 +120,20 @@ def make_parser() -> argparse.ArgumentParser:
         "--ci-role",
         action="store_true",
         help="改为生成持续部署角色的模板：GitHub 的 OIDC 身份提供商和只给 main 分支用的部署角色",
+    )
+
+    deploy = commands.add_parser(
+        "deploy",
+        help="部署一个环境：数据栈、接口、网站",
+        description="把一个环境部署到 AWS：检查内容，部署数据栈和接口栈（CloudFormation），按这个环境的地址"
+        "生成网站并上传改动过的文件，刷新 CDN，最后打印网站、接口和工作人员后台的地址。\n"
+        "环境的区域和域名见 stages.yaml；AWS 凭证按 boto3 的常规方式读取（环境变量、~/.aws、角色）。\n"
+        "这个环境还没有管理员令牌时，由人运行会新建一个并只显示一次；在 CI 里（设了环境变量 CI）从不显示令牌。\n"
+        "什么都没改时再运行一次，不会改动任何东西。",
+    )
+    deploy.add_argument("--stage", required=True, metavar="STAGE", help="stages.yaml 里的环境名，例如 prod")
+    deploy.add_argument(
+        "--quick-tests", action="store_true", help="部署前先运行测试的快速部分（不含浏览器测试），不通过就不部署"
     )
 
     tokens = commands.add_parser(
@@ -216,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "stack":
         return print_stack(args)
 
+    if args.command == "deploy":
+        return run_deploy(args)
+
     if args.command == "tokens":
         return run_tokens(args)
 
@@ -273,6 +291,38 @@ def print_stack(args: argparse.Namespace) -> int:
         return 0
     args.output.write_text(template, encoding="utf-8")
     print(f"环境 {stage.name} 的{what}已写到 {args.output}（区域 {stage.region}）")
+    return 0
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    """`python build.py deploy --stage prod`: the whole stage, from content to the CDN."""
+    import os
+
+    from botocore.exceptions import ClientError, NoCredentialsError
+
+    sys.path.insert(0, str(ROOT / "functions"))
+    from deploy.deploy import DeployStopped, deploy_stage
+    from deploy.stages import load_stage
+    from sitegen.problems import ContentError
+
+    try:
+        stage = load_stage(args.stage)
+        # CI services set CI (GitHub Actions, GitLab and most others set it to "true").
+        deploy_stage(ROOT, stage, quick_tests=args.quick_tests, in_ci=bool(os.environ.get("CI")))
+    except (ContentError, DeployStopped) as error:
+        print(error, file=sys.stderr)
+        return 1
+    except NoCredentialsError:
+        print(
+            "找不到 AWS 凭证，没有部署。请设置 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY、"
+            "AWS_PROFILE，或在 CI 里用 OIDC 角色，再运行一次。",
+            file=sys.stderr,
+        )
+        return 1
+    except ClientError as error:
+        # AWS's own words (AccessDenied and the action it names), after a line saying what happened.
+        print(f"AWS 拒绝了请求，部署停在这一步：\n{error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,6 +1,6 @@
 """The data stack: what holds a stage's data, as a CloudFormation template made in Python.
 
-Data outlives every deploy of code, so the table, the two buckets and the alarm topic live
+Data outlives every deploy of code, so the table, the buckets and the alarm topic live
 in a stack of their own, apart from the API's stack (`chalice package`), which imports
 what this one exports. The table is made from chalicelib.tables.TABLE_SPECS, the one
 definition `build.py tables` and the tests use, so the app and the deployed table cannot
@@ -22,6 +22,13 @@ ALARM_EMAIL_PARAMETER = "AlarmEmail"
 HAS_ALARM_EMAIL = "HasAlarmEmail"
 EXPORTS_BUCKET = "ExportsBucket"
 SITE_BUCKET = "SiteBucket"
+ARTIFACTS_BUCKET = "ArtifactsBucket"
+# Where `build.py deploy` puts the API's deployment packages, each named after its SHA-256.
+ARTIFACT_PREFIX = "api/"
+# Lambda keeps its own copy of the code; CloudFormation reads a package only to create, update
+# or roll back the function. A rollback goes back to the package the stack ran before, which a
+# deploy within this many days of the last code change still finds.
+ARTIFACT_KEEP_DAYS = 365
 ALARM_TOPIC = "AlarmTopic"
 _PRIVATE = {
     "BlockPublicAcls": True,
@@ -76,6 +83,7 @@ def data_stack_template(stage: Stage) -> dict:
             "OwnershipControls": _NO_ACLS,
         },
     }
+    resources[ARTIFACTS_BUCKET] = _artifacts_bucket()
     resources[ALARM_TOPIC] = {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "三微告警"}}
     resources[f"{ALARM_TOPIC}Email"] = {
         "Type": "AWS::SNS::Subscription",
@@ -99,6 +107,7 @@ def data_stack_template(stage: Stage) -> dict:
                 "网站文件桶的区域域名：CDN 的源站；桶策略由建 CDN 的栈添加",
                 {"Fn::GetAtt": [SITE_BUCKET, "RegionalDomainName"]},
             ),
+            f"{ARTIFACTS_BUCKET}Name": _output("接口部署包所在桶的名称", {"Ref": ARTIFACTS_BUCKET}),
             f"{ALARM_TOPIC}Arn": _output("告警通知主题的 ARN", {"Ref": ALARM_TOPIC}),
         }
     )
@@ -107,7 +116,7 @@ def data_stack_template(stage: Stage) -> dict:
         output["Export"] = {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{key}"}}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"三微 {stage.name} 环境的数据：提交记录表、导出文件桶、网站文件桶和告警主题。"
+        "Description": f"三微 {stage.name} 环境的数据：提交记录表、导出文件桶、网站文件桶、接口部署包桶和告警主题。"
         "删除本栈时，表和桶都会保留。",
         "Parameters": {
             ALARM_EMAIL_PARAMETER: {
@@ -162,6 +171,30 @@ def _exports_bucket() -> dict:
                         "Prefix": EXPORT_PREFIX,
                         "ExpirationInDays": KEEP_DAYS,
                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": KEEP_DAYS},
+                    }
+                ]
+            },
+        },
+    }
+
+
+def _artifacts_bucket() -> dict:
+    # Retained like the others: CloudFormation cannot delete a bucket that still holds files.
+    return {
+        "Type": "AWS::S3::Bucket",
+        **RETAIN,
+        "Properties": {
+            "BucketEncryption": _ENCRYPTED,
+            "PublicAccessBlockConfiguration": _PRIVATE,
+            "OwnershipControls": _NO_ACLS,
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "delete-old-packages",
+                        "Status": "Enabled",
+                        "Prefix": ARTIFACT_PREFIX,
+                        "ExpirationInDays": ARTIFACT_KEEP_DAYS,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
                     }
                 ]
             },

@@ -38,6 +38,7 @@ def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
             ["--stage", "--output", "--api", "--ci-role", "stages.yaml"],
             ["--endpoint-url", "--site-port", "--role"],
         ),
+        (["deploy"], ["--stage", "--quick-tests", "stages.yaml", "CI"], ["--endpoint-url", "--site-url", "--role"]),
         (["tokens", "create"], ["--name", "--role", "--stations", "--days", "--stage"], ["--site-port", "--id"]),
         (["tokens", "revoke"], ["--id", "--stage"], ["--role", "--site-port"]),
         (["tokens", "list"], ["--stage", "--endpoint-url"], ["--id", "--role"]),
@@ -64,6 +65,7 @@ def test_the_top_help_lists_every_command_in_chinese():
         ("serve", "本机"),
         ("tables", "数据表"),
         ("stack", "数据栈模板"),
+        ("deploy", "部署"),
         ("tokens", "令牌"),
     ]:
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(command + " "))
@@ -114,6 +116,8 @@ def test_the_top_help_lists_every_command_in_chinese():
         (["tokens", "list", "--stage", "prod"], {"command": "tokens", "action": "list", "stage": "prod"}),
         (["stack", "--stage", "prod"], {"command": "stack", "stage": "prod", "output": None, "api": False}),
         (["stack", "--stage", "prod", "--api"], {"command": "stack", "stage": "prod", "api": True}),
+        (["deploy", "--stage", "prod"], {"command": "deploy", "stage": "prod", "quick_tests": False}),
+        (["deploy", "--stage", "prod", "--quick-tests"], {"quick_tests": True}),
         (["tokens", "revoke", "--stage", "prod", "--id", "3f9a0c1b2d4e"], {"action": "revoke", "id": "3f9a0c1b2d4e"}),
     ],
 )
@@ -122,7 +126,9 @@ def test_readme_command_lines_still_mean_what_they_did(argv, expected):
     assert {key: args[key] for key in expected} == expected
 
 
-@pytest.mark.parametrize("argv", [["serve", "--site-port", "x"], ["tokens"], ["serve", "--role", "admin"], ["stack"]])
+@pytest.mark.parametrize(
+    "argv", [["serve", "--site-port", "x"], ["tokens"], ["serve", "--role", "admin"], ["stack"], ["deploy"]]
+)
 def test_a_wrong_command_line_is_refused_in_chinese(argv):
     result = run_build_py(*argv)
     assert result.returncode == 2

@@ -21,6 +21,7 @@ from conftest import STAFF_REGISTRATION, bearer, chalice_client, post_submission
 
 from deploy.cloudformation import apply_stack
 from deploy.datastack import (
+    ARTIFACT_PREFIX,
     data_stack_name,
     data_stack_parameters,
     data_stack_template,
@@ -155,7 +156,7 @@ def test_the_app_works_against_the_stacks_table_and_bucket(
 
 def test_the_buckets_are_encrypted(moto_endpoint, deployed):
     s3 = client("s3", moto_endpoint)
-    for bucket in (deployed["ExportsBucketName"], deployed["SiteBucketName"]):
+    for bucket in (deployed["ExportsBucketName"], deployed["SiteBucketName"], deployed["ArtifactsBucketName"]):
         rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
         assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
@@ -263,17 +264,19 @@ def test_what_the_emulator_ignores_is_in_the_template():
     assert table["BillingMode"] == "PAY_PER_REQUEST"
 
     holding_data = {name: resource for name, resource in resources.items() if resource["Type"] in DATA_RESOURCE_TYPES}
-    assert set(holding_data) == {"SubmissionsTable", "ExportsBucket", "SiteBucket"}
+    assert set(holding_data) == {"SubmissionsTable", "ExportsBucket", "SiteBucket", "ArtifactsBucket"}
     for resource in holding_data.values():
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
-    for bucket in ("ExportsBucket", "SiteBucket"):
+    for bucket in ("ExportsBucket", "SiteBucket", "ArtifactsBucket"):
         properties = resources[bucket]["Properties"]
         assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
         assert len(properties["PublicAccessBlockConfiguration"]) == 4
         assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     [rule] = resources["ExportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     assert (rule["Status"], rule["Prefix"], rule["ExpirationInDays"]) == ("Enabled", EXPORT_PREFIX, 1)
+    [rule] = resources["ArtifactsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["Prefix"], rule["ExpirationInDays"]) == ("Enabled", ARTIFACT_PREFIX, 365)
 
     policy = resources["ExportsBucketPolicy"]["Properties"]
     assert policy["Bucket"] == {"Ref": "ExportsBucket"}
