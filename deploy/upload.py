@@ -48,6 +48,12 @@ PRECOMPRESSED_SUFFIXES = (".gz", ".br")
 # Where the upload keeps each object's SHA-256 (x-amz-meta-content-sha256). An ETag is the MD5
 # only of a single-part upload without KMS encryption; this is the content's hash in every case.
 HASH_METADATA = "content-sha256"
+# CloudFront reads the bucket through S3's REST endpoint (origin access, the only private way),
+# which has no folder index: a phone asking for lessons/x/ asks for the key "lessons/x/". Each
+# page is therefore stored under its folder's key too, with the same bytes and headers; the root
+# is the distribution's default root object (deploy/sitecdn.py). This works alike in the China
+# regions, where CloudFront has no functions to rewrite the address at the edge.
+INDEX = "index.html"
 # Puts and HEADs wait on the network, not the CPU: a few at once (boto3's clients are thread-safe).
 WORKERS = 8
 _DELETE_BATCH = 1000
@@ -77,13 +83,13 @@ class UploadResult:
     @property
     def invalidation_paths(self) -> list[str]:
         """The paths the CDN must forget: every changed or deleted key, and a page's folder address."""
-        paths = []
+        paths: dict[str, None] = {}
         for key in sorted(self.uploaded + self.deleted):
-            paths.append("/" + quote(key))
+            paths["/" + quote(key)] = None
             # A page is asked for by its folder (lessons/x/), which the CDN caches apart from index.html.
-            if key == "index.html" or key.endswith("/index.html"):
-                paths.append("/" + quote(key.removesuffix("index.html")))
-        return paths
+            if key == INDEX or key.endswith("/" + INDEX):
+                paths["/" + quote(key.removesuffix(INDEX))] = None
+        return list(paths)
 
     def summary(self) -> str:
         """One line for the person deploying, in Chinese."""
@@ -93,8 +99,17 @@ class UploadResult:
         )
 
 
+def folder_key(key: str) -> str | None:
+    """Return the key a page is also stored under, its folder's (lessons/x/), or None for other files."""
+    if key.endswith("/" + INDEX):
+        return key.removesuffix(INDEX)
+    return None
+
+
 def content_type(key: str) -> str:
     """Return the Content-Type a file of the site is served with (charset=utf-8 for text)."""
+    if key.endswith("/"):
+        key += INDEX
     suffix = Path(key).suffix.lower()
     kind = _CORRECTED_TYPES.get(suffix) or _TYPES.guess_type(key)[0] or "application/octet-stream"
     if kind.startswith("text/") or kind in _UTF8_TYPES:
@@ -109,7 +124,7 @@ def cache_control(key: str) -> str:
 
 def site_files(site_dir: Path) -> list[SiteFile]:
     """Return every file of a built site that goes to the bucket (not the precompressed copies)."""
-    if not (site_dir / "index.html").is_file():
+    if not (site_dir / INDEX).is_file():
         # An empty or wrong folder would otherwise delete the whole site from the bucket.
         raise FileNotFoundError(f"{site_dir} 里没有 index.html：这不是生成好的网站，先运行 python3 build.py")
     files = []
@@ -118,9 +133,9 @@ def site_files(site_dir: Path) -> list[SiteFile]:
             continue
         key = path.relative_to(site_dir).as_posix()
         data = path.read_bytes()
-        files.append(
-            SiteFile(key, path, hashlib.sha256(data).hexdigest(), len(data), content_type(key), cache_control(key))
-        )
+        sha256 = hashlib.sha256(data).hexdigest()
+        for stored_as in filter(None, (key, folder_key(key))):
+            files.append(SiteFile(stored_as, path, sha256, len(data), content_type(key), cache_control(key)))
     return files
 
 
@@ -156,7 +171,7 @@ def upload_site(client, bucket: str, site_dir: Path) -> UploadResult:
 
 
 def _names_other_files(key: str) -> bool:
-    return key.endswith(".html") or key == "sw.js"
+    return key.endswith((".html", "/")) or key == "sw.js"
 
 
 def _is_precompressed_copy(path: Path) -> bool:

@@ -20,6 +20,7 @@ from deploy.upload import (
     UploadResult,
     cache_control,
     content_type,
+    folder_key,
     site_files,
     upload_site,
 )
@@ -93,13 +94,13 @@ def rounds(tmp_path_factory, s3_client) -> History:
 
 def test_the_first_upload_puts_every_file_but_the_precompressed_copies(rounds):
     first = rounds["first"]
-    plain = {key for key in first.files if not key.endswith((".gz", ".br"))}
+    plain = stored_keys(key for key in first.files if not key.endswith((".gz", ".br")))
     assert any(key.endswith(".gz") for key in first.files)
     assert set(first.result.uploaded) == plain
     assert first.result.deleted == ()
     assert first.result.unchanged == 0
     # Pages and the service worker go up after every file they may name.
-    kinds = [key.endswith(".html") or key == "sw.js" for key in first.result.uploaded]
+    kinds = [key.endswith((".html", "/")) or key == "sw.js" for key in first.result.uploaded]
     assert kinds == sorted(kinds) and kinds[0] is False and kinds[-1] is True
 
 
@@ -120,7 +121,7 @@ def test_an_edited_lesson_uploads_only_what_changed(rounds):
     before, edited = rounds["unchanged"], rounds["edited"]
     changed = changed_between(before.files, edited.files)
     assert f"lessons/{EDITED_LESSON}/index.html" in changed
-    assert set(edited.result.uploaded) == changed
+    assert set(edited.result.uploaded) == stored_keys(changed)
     # The lesson's page and the search index, not the whole site.
     assert len(changed) < 10
     assert edited.result.deleted == ()
@@ -134,8 +135,8 @@ def test_a_removed_lesson_is_removed_from_the_bucket(rounds, s3_client):
         key for key in before.files if key.startswith(f"lessons/{REMOVED_LESSON}/") and not key.endswith((".gz", ".br"))
     }
     assert gone
-    assert set(removed.result.deleted) == gone
-    assert set(removed.result.uploaded) == changed_between(before.files, removed.files)
+    assert set(removed.result.deleted) == stored_keys(gone)
+    assert set(removed.result.uploaded) == stored_keys(changed_between(before.files, removed.files))
     stored = s3_client.list_objects_v2(Bucket=rounds.bucket, Prefix=f"lessons/{REMOVED_LESSON}/")
     assert stored.get("Contents", []) == []
     assert f"/lessons/{REMOVED_LESSON}/" in removed.result.invalidation_paths
@@ -198,6 +199,23 @@ def test_the_built_sites_names_get_the_right_headers(rounds):
 def test_each_kind_of_file_gets_its_type_and_caching(key, kind, caching):
     assert content_type(key) == kind
     assert cache_control(key) == caching
+
+
+def stored_keys(site_keys) -> set[str]:
+    """The bucket's keys for these files of the site: a page under its own key and its folder's."""
+    return {stored for key in site_keys for stored in (key, folder_key(key)) if stored}
+
+
+def test_a_page_is_stored_under_its_folder_too_as_the_cdn_asks_for_it(rounds, s3_client):
+    page = f"lessons/{EDITED_LESSON}/"
+    folder = s3_client.get_object(Bucket=rounds.bucket, Key=page)
+    own = s3_client.get_object(Bucket=rounds.bucket, Key=page + "index.html")
+    assert folder["Body"].read() == own["Body"].read() == (rounds.site / page / "index.html").read_bytes()
+    assert folder["ContentType"] == own["ContentType"] == "text/html; charset=utf-8"
+    assert folder["CacheControl"] == REVALIDATE
+    # The home page is the distribution's default root object, not a key "" of its own.
+    assert folder_key("index.html") is None
+    assert folder_key("assets/sanwei.js") is None
 
 
 def write_site(root: Path, files: dict[str, bytes]) -> Path:
