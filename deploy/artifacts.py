@@ -14,6 +14,8 @@ from deploy.datastack import ARTIFACT_PREFIX
 SAM_FUNCTION = "AWS::Serverless::Function"
 # What S3 answers to a HEAD of a key it does not hold.
 _MISSING = ("404", "NoSuchKey", "NotFound")
+# The most keys one DeleteObjects takes.
+_DELETE_BATCH = 1000
 
 
 def package_key(zip_path: Path) -> str:
@@ -37,6 +39,19 @@ def upload_package(s3_client, bucket: str, zip_path: Path) -> tuple[str, bool]:
     # upload_file sends a large package in parts, several at once.
     s3_client.upload_file(str(zip_path), bucket, key)
     return key, True
+
+
+def remove_other_packages(s3_client, bucket: str, keep: str) -> list[str]:
+    """Delete every package but `keep`, the one the API's stack now runs; return the deleted keys.
+
+    Called once the stack's update is through: a later update that fails rolls back to `keep`,
+    and nothing ever goes back further than that."""
+    pages = s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=ARTIFACT_PREFIX)
+    others = [item["Key"] for page in pages for item in page.get("Contents", []) if item["Key"] != keep]
+    for start in range(0, len(others), _DELETE_BATCH):
+        batch = [{"Key": key} for key in others[start : start + _DELETE_BATCH]]
+        s3_client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    return others
 
 
 def with_code_in_bucket(template: dict, bucket: str, key: str) -> dict:

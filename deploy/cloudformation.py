@@ -15,6 +15,8 @@ WAIT = {"Delay": 5, "MaxAttempts": 720}
 # The stack's own event that starts an operation: events older than it belong to earlier deploys.
 _OPERATION_STARTS = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS")
 _ROLLBACK_STARTS = ("ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS")
+# A stack whose first creation failed and was rolled back: it can only be deleted.
+FAILED_FIRST_CREATE = "ROLLBACK_COMPLETE"
 # What CloudFormation says of the resources it stopped because another one failed: not a cause.
 _CANCELLED = ("Resource creation cancelled", "Resource update cancelled")
 
@@ -40,7 +42,15 @@ def apply_stack(
     request = {"StackName": name, "TemplateBody": template_body, "Parameters": parameters}
     if capabilities:
         request["Capabilities"] = list(capabilities)
-    if not stack_exists(client, name):
+    status = stack_status(client, name)
+    if status == FAILED_FIRST_CREATE:
+        # What a first creation that failed leaves: a stack CloudFormation can only delete, whose
+        # resources were rolled back (what holds data is kept: Retain). The next deploy, once the
+        # cause is fixed, makes it afresh instead of being refused until someone deletes it by hand.
+        client.delete_stack(StackName=name)
+        client.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig=WAIT)
+        status = None
+    if status is None:
         client.create_stack(**request)
         client.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig=WAIT)
         return "created"
@@ -55,15 +65,15 @@ def apply_stack(
     return "updated"
 
 
-def stack_exists(client, name: str) -> bool:
-    """Return True when a stack called `name` exists (a deleted one does not)."""
+def stack_status(client, name: str) -> str | None:
+    """Return the status of the stack called `name`, or None when there is none (a deleted one is none)."""
     try:
-        client.describe_stacks(StackName=name)
+        [stack] = client.describe_stacks(StackName=name)["Stacks"]
     except ClientError as error:
         if error_code(error) == "ValidationError" and "does not exist" in str(error):
-            return False
+            return None
         raise
-    return True
+    return stack["StackStatus"]
 
 
 def stack_failures(client, name: str) -> list[StackFailure]:

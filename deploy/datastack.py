@@ -25,10 +25,6 @@ SITE_BUCKET = "SiteBucket"
 ARTIFACTS_BUCKET = "ArtifactsBucket"
 # Where `build.py deploy` puts the API's deployment packages, each named after its SHA-256.
 ARTIFACT_PREFIX = "api/"
-# Lambda keeps its own copy of the code; CloudFormation reads a package only to create, update
-# or roll back the function. A rollback goes back to the package the stack ran before, which a
-# deploy within this many days of the last code change still finds.
-ARTIFACT_KEEP_DAYS = 365
 ALARM_TOPIC = "AlarmTopic"
 _PRIVATE = {
     "BlockPublicAcls": True,
@@ -187,13 +183,15 @@ def _artifacts_bucket() -> dict:
             "BucketEncryption": _ENCRYPTED,
             "PublicAccessBlockConfiguration": _PRIVATE,
             "OwnershipControls": _NO_ACLS,
+            # No expiry by age: a failed update rolls back to the package the stack runs, however
+            # old it is. The deploy removes the others once an update is through
+            # (deploy/artifacts.py, remove_other_packages).
             "LifecycleConfiguration": {
                 "Rules": [
                     {
-                        "Id": "delete-old-packages",
+                        "Id": "abort-unfinished-uploads",
                         "Status": "Enabled",
                         "Prefix": ARTIFACT_PREFIX,
-                        "ExpirationInDays": ARTIFACT_KEEP_DAYS,
                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
                     }
                 ]

@@ -22,11 +22,11 @@ from botocore.exceptions import WaiterError
 from chalicelib.tokens import TokenStore
 
 from deploy.apistack import PackageError, api_stack_name, package_api
-from deploy.artifacts import upload_package, with_code_in_bucket
+from deploy.artifacts import remove_other_packages, upload_package, with_code_in_bucket
 from deploy.cdn import EVERYTHING, invalidate
 from deploy.cloudformation import apply_stack, stack_failures
 from deploy.datastack import data_stack_name, data_stack_parameters, data_stack_template, render_template
-from deploy.firsttoken import FirstToken, make_first_admin_token
+from deploy.firsttoken import make_first_admin_token
 from deploy.stages import Stage
 from deploy.upload import upload_site
 from sitegen.apicontent import hand_over_content_ids
@@ -97,6 +97,7 @@ def deploy_stage(
         api = deploy_api_stack(
             cloudformation, api_stack_name(stage), with_code_in_bucket(package.template, bucket, key), say
         )
+        remove_other_packages(s3, bucket, keep=key)
 
         deployed = Deployed(site_url_of(stage, api["SiteDomainName"]), api["EndpointURL"])
         say(f"生成网站（网站地址 {deployed.site_url}，接口地址 {deployed.api_url}）……")
@@ -112,8 +113,7 @@ def deploy_stage(
         what = "全部文件（/*）" if paths == [EVERYTHING] else f"{len(paths)} 个路径"
         say(f"CDN 刷新了{what}，编号 {invalidation_id}，几分钟内生效。")
 
-    table = session.resource("dynamodb").Table(data["SubmissionsTableName"])
-    tell_first_admin_token(make_first_admin_token(TokenStore(table), in_ci), stage, deployed, say)
+    first_admin_token(session, data["SubmissionsTableName"], stage, deployed, in_ci, say)
     say(f"部署完成，用时 {time.monotonic() - started:.0f} 秒。")
     say(f"网站：{deployed.site_url}")
     say(f"接口：{deployed.api_url}")
@@ -160,20 +160,28 @@ def site_url_of(stage: Stage, distribution_domain: str) -> str:
     return f"https://{stage.site_domain or distribution_domain}/"
 
 
-def tell_first_admin_token(first: FirstToken, stage: Stage, deployed: Deployed, say: Callable[[str], None]) -> None:
-    """Print the new admin token once, with a warning; in CI, how to make one instead."""
-    if first.issued is not None:
-        say(f"这个环境还没有管理员令牌，已新建一个（{first.issued.record.expires_at} 到期）：")
-        say(f"staff token: {first.issued.token}")
+def first_admin_token(
+    session, table_name: str, stage: Stage, deployed: Deployed, in_ci: bool, say: Callable[[str], None]
+) -> None:
+    """Run by a person on a stage no admin can open yet: make an admin token and print it once.
+
+    CI never looks at the tokens: its logs are read by many and kept for months (a token made
+    there is a secret to leak), and its role may not read the table."""
+    if in_ci:
         say(
-            "⚠ 它只显示这一次，系统只保存了哈希：请马上存进密码管理器。"
-            f"用它登录 {deployed.console_url}，再在后台为自己和同事各建一个令牌。"
+            "在 CI 里运行：不查看、也不新建管理员令牌。环境还没有管理员令牌时，"
+            f"请在自己的电脑上运行一次 python3 build.py deploy --stage {stage.name}，它会新建一个并只显示一次。"
         )
-    elif first.needed:
-        say(
-            "这个环境还没有管理员令牌。CI 的日志很多人能看到，这里不新建也不显示令牌："
-            f"请在自己的电脑上运行一次 python3 build.py deploy --stage {stage.name}，它会新建并只显示一次。"
-        )
+        return
+    issued = make_first_admin_token(TokenStore(session.resource("dynamodb").Table(table_name)))
+    if issued is None:
+        return
+    say(f"这个环境还没有管理员令牌，已新建一个（{issued.record.expires_at} 到期）：")
+    say(f"staff token: {issued.token}")
+    say(
+        "⚠ 它只显示这一次，系统只保存了哈希：请马上存进密码管理器。"
+        f"用它登录 {deployed.console_url}，再在后台为自己和同事各建一个令牌。"
+    )
 
 
 def _apply(cloudformation, name: str, say: Callable[[str], None], apply: Callable[[], str]) -> dict[str, str]:

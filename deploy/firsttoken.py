@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chalicelib.store import parse_timestamp
@@ -11,14 +10,6 @@ from chalicelib.tokens import IssuedToken, TokenStore
 FIRST_ADMIN_NAME = "第一位管理员"
 # Long enough to log in and make each admin a token of their own in the console.
 FIRST_ADMIN_DAYS = 30
-
-
-@dataclass(frozen=True)
-class FirstToken:
-    """What the deploy did about the admin token: made one (shown once), or why it did not."""
-
-    issued: IssuedToken | None
-    needed: bool
 
 
 def has_live_admin(tokens: TokenStore, now: datetime | None = None) -> bool:
@@ -30,13 +21,10 @@ def has_live_admin(tokens: TokenStore, now: datetime | None = None) -> bool:
     )
 
 
-def make_first_admin_token(tokens: TokenStore, in_ci: bool) -> FirstToken:
-    """Make an admin token when the stage has no live one and a person runs the deploy.
-
-    CI logs are read by many and kept for months, so a token is never made there: one
-    nobody sees would only be a secret to leak."""
+def make_first_admin_token(tokens: TokenStore) -> IssuedToken | None:
+    """Make an admin token when the stage has no live one (none yet, or all revoked or expired);
+    return it, or None when someone can already open the console. Never called in CI: see
+    deploy.first_admin_token."""
     if has_live_admin(tokens):
-        return FirstToken(None, needed=False)
-    if in_ci:
-        return FirstToken(None, needed=True)
-    return FirstToken(tokens.create(FIRST_ADMIN_NAME, "admin", [], FIRST_ADMIN_DAYS), needed=True)
+        return None
+    return tokens.create(FIRST_ADMIN_NAME, "admin", [], FIRST_ADMIN_DAYS)

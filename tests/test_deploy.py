@@ -33,11 +33,10 @@ from chalicelib.contentids import CONTENT_IDS_FILE
 from chalicelib.tokens import TokenStore
 
 from deploy import deploy as deploy_module
-from deploy.artifacts import SAM_FUNCTION
-from deploy.cloudformation import stack_failures
+from deploy.artifacts import SAM_FUNCTION, remove_other_packages
+from deploy.cloudformation import apply_stack, stack_failures
 from deploy.datastack import ARTIFACT_PREFIX, data_stack_name, render_template
-from deploy.deploy import Deployed, DeployStopped, deploy_stack, deploy_stage, tell_first_admin_token
-from deploy.firsttoken import make_first_admin_token
+from deploy.deploy import Deployed, DeployStopped, deploy_stack, deploy_stage, first_admin_token
 from deploy.stages import Stage
 from deploy.upload import HASH_METADATA, IMMUTABLE, REVALIDATE
 from tests.conftest import ROOT
@@ -258,42 +257,50 @@ def test_an_edited_lesson_uploads_and_invalidates_only_what_changed(runs):
     assert f"栈 sanwei-{runs.stage.name}-api：没有变化。" in edited.lines
 
 
-@pytest.fixture
-def fresh_tokens(emulator):
-    """The token store of a new, empty table in the emulator."""
-    import boto3
+def new_table(emulator) -> str:
+    """Make a new, empty submissions table in the emulator; return its name."""
     from chalicelib.tables import create_tables
 
     name = f"test-{uuid.uuid4().hex[:12]}-submissions"
     create_tables(client("dynamodb"), {"submissions": name})
-    return TokenStore(boto3.resource("dynamodb", region_name=REGION).Table(name))
+    return name
 
 
-def told(first, stage: Stage) -> list[str]:
+STAGE = Stage("prod", "cn-north-1", "sanwei.example.cn", None, 50.0, 100)
+DEPLOYED = Deployed("https://sanwei.example.cn/", "https://api.example.cn/api/")
+
+
+def told(table_name: str, in_ci: bool) -> list[str]:
+    import boto3
+
     lines: list[str] = []
-    tell_first_admin_token(
-        first, stage, Deployed("https://sanwei.example.cn/", "https://api.example.cn/api/"), lines.append
-    )
+    first_admin_token(boto3.session.Session(region_name=REGION), table_name, STAGE, DEPLOYED, in_ci, lines.append)
     return lines
 
 
-def test_in_ci_no_token_is_made_or_printed_and_it_says_how_to_make_one(fresh_tokens):
-    stage = Stage("prod", "cn-north-1", "sanwei.example.cn", None, 50.0, 100)
-    first = make_first_admin_token(fresh_tokens, in_ci=True)
-    assert first.issued is None and fresh_tokens.list() == []
-    [line] = told(first, stage)
+def test_a_person_gets_the_first_admin_token_once_and_a_new_one_when_none_opens_the_console(emulator):
+    import boto3
+
+    name = new_table(emulator)
+    tokens = TokenStore(boto3.resource("dynamodb", region_name=REGION).Table(name))
+    lines = told(name, in_ci=False)
+    [issued] = tokens.list()
+    assert issued.is_admin
+    assert [line for line in lines if line.startswith("staff token: ")] == [lines[1]]
+    assert any("只显示这一次" in line for line in lines)
+    # Once a live admin token exists, the next deploy makes none and says nothing of tokens.
+    assert told(name, in_ci=False) == [] and len(tokens.list()) == 1
+    # A revoked one opens nothing: the next deploy by a person makes a new one.
+    tokens.revoke(issued.id)
+    assert any(line.startswith("staff token: ") for line in told(name, in_ci=False))
+    assert len(tokens.list()) == 2
+
+
+def test_in_ci_the_tokens_are_never_looked_at_and_it_says_how_to_make_one():
+    # A table that does not exist: reading or writing a token there would fail.
+    [line] = told("no-such-table", in_ci=True)
     assert "python3 build.py deploy --stage prod" in line and "CI" in line
     assert "staff token" not in line
-
-    by_a_person = make_first_admin_token(fresh_tokens, in_ci=False)
-    assert by_a_person.issued is not None
-    assert f"staff token: {by_a_person.issued.token}" in told(by_a_person, stage)
-    # Once a live admin token exists, neither a person nor CI makes another.
-    assert told(make_first_admin_token(fresh_tokens, in_ci=False), stage) == []
-    assert told(make_first_admin_token(fresh_tokens, in_ci=True), stage) == []
-    # A revoked one opens nothing: the next deploy by a person makes a new one.
-    fresh_tokens.revoke(by_a_person.issued.record.id)
-    assert make_first_admin_token(fresh_tokens, in_ci=False).issued is not None
 
 
 def test_a_content_problem_stops_the_deploy_before_aws(tmp_path):
@@ -430,6 +437,34 @@ def test_a_rolled_back_api_stack_stops_the_deploy_with_aws_reason():
     assert lead.startswith(f"栈 {STACK} 部署失败") and "ROLLBACK_COMPLETE" in lead
     assert reasons == [f"  APIHandler（AWS::Lambda::Function，CREATE_FAILED）：{TOO_LARGE}"]
     assert lines == []
+
+
+def test_a_stack_whose_first_creation_failed_is_deleted_and_made_afresh():
+    created = datetime(2026, 11, 29, tzinfo=UTC)
+
+    def stack(status: str) -> dict:
+        return {"Stacks": [{"StackName": STACK, "StackId": STACK_ID, "CreationTime": created, "StackStatus": status}]}
+
+    cloudformation = cloudformation_answering(
+        ("describe_stacks", stack("ROLLBACK_COMPLETE")),
+        ("delete_stack", {}),
+        ("describe_stacks", f"Stack with id {STACK} does not exist"),
+        ("create_stack", {"StackId": STACK_ID}),
+        ("describe_stacks", stack("CREATE_COMPLETE")),
+    )
+    assert apply_stack(cloudformation, STACK, "{}", []) == "created"
+
+
+def test_only_the_package_the_stack_runs_is_kept(emulator):
+    s3 = client("s3")
+    bucket = f"test-{uuid.uuid4().hex[:12]}-artifacts"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    packages = [f"{ARTIFACT_PREFIX}{number:064x}.zip" for number in range(3)]
+    for key in [*packages, "elsewhere/kept.txt"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"zip")
+    assert sorted(remove_other_packages(s3, bucket, keep=packages[1])) == [packages[0], packages[2]]
+    left = sorted(item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert left == [packages[1], "elsewhere/kept.txt"]
 
 
 def test_without_credentials_it_says_so_in_chinese(tmp_path):
