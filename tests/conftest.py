@@ -50,6 +50,14 @@ DYNALITE_CLI = ROOT / "node_modules" / "dynalite" / "cli.js"
 DYNALITE_LACKS = ("transactions", "TTL", "new indexes on on-demand tables", "item sizes in UTF-8 bytes")
 
 
+def pytest_collection_modifyitems(items):
+    # Every test that reaches chromium, however indirectly (phone, stack pages), is a browser
+    # test: `build.py deploy --quick-tests` leaves them out (-m "not browser") where no browser is.
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_runtest_setup(item):
     # A test that needs what the strict server lacks is skipped there, saying what it lacks.
     needs = [marker.args[0] for marker in item.iter_markers("needs")]
