@@ -17,9 +17,9 @@ from tests.test_build import copy_project
 WORD_SPLITTER_LINES = ("Building prefix dict", "Loading model", "Prefix dict has been built", "Dumping model")
 
 
-def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+def run_build_py(*args: str, cwd=ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "build.py", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.parametrize(
