@@ -108,7 +108,7 @@ def make_parser() -> argparse.ArgumentParser:
         "已有的保持不动，可以重复运行。\n"
         "stages.yaml 里部署的环境（例如 prod）的表和桶由数据栈管理，请用 python3 build.py deploy --stage 环境名。",
     )
-    _add_stage(tables)
+    _add_stage(tables, "本机环境名，见 functions/.chalice/config.json（默认 dev）")
 
     stack = commands.add_parser(
         "stack",
@@ -168,13 +168,14 @@ def _add_site_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site-dir", type=Path, metavar="DIR", help="网站生成到哪个文件夹（默认 site/）")
 
 
-def _add_stage(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--stage",
-        default="dev",
-        metavar="STAGE",
-        help="环境名：本机环境 dev（默认，见 functions/.chalice/config.json）或 stages.yaml 里部署的环境，例如 prod",
-    )
+# What --stage names where a deployed stage is meant as well as the local one.
+DEPLOYED_OR_LOCAL = (
+    "环境名：stages.yaml 里部署的环境，例如 prod；或本机环境 dev（默认，见 functions/.chalice/config.json）"
+)
+
+
+def _add_stage(parser: argparse.ArgumentParser, stage_help: str = DEPLOYED_OR_LOCAL) -> None:
+    parser.add_argument("--stage", default="dev", metavar="STAGE", help=stage_help)
     parser.add_argument(
         "--endpoint-url",
         metavar="URL",
