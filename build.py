@@ -377,6 +377,7 @@ def run_tokens(args: argparse.Namespace) -> int:
     import os
 
     import boto3
+    from botocore.exceptions import NoCredentialsError
 
     sys.path.insert(0, str(ROOT / "functions"))
     from chalicelib.tables import stage_table_names
@@ -402,7 +403,15 @@ def run_tokens(args: argparse.Namespace) -> int:
     else:
         # A deployed stage's table is the one its data stack made, in the stage's region.
         session = boto3.session.Session(region_name=stage.region)
-        table_names = deployed_table_names(session.client("cloudformation", endpoint_url=args.endpoint_url), stage)
+        try:
+            table_names = deployed_table_names(session.client("cloudformation", endpoint_url=args.endpoint_url), stage)
+        except NoCredentialsError:
+            print(
+                f"找不到 AWS 凭证，读不到环境 {stage.name} 的数据栈。"
+                "请设置 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY，或 AWS_PROFILE，再运行一次。",
+                file=sys.stderr,
+            )
+            return 1
         if table_names is None:
             print(
                 f"环境 {stage.name} 还没有数据栈 {data_stack_name(stage)}（区域 {stage.region}），也就没有数据表："

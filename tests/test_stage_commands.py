@@ -68,6 +68,16 @@ def test_tokens_for_a_stage_not_yet_deployed_say_to_deploy_first(moto_endpoint):
     assert "请先运行 python3 build.py deploy --stage prod" in result.stderr
 
 
+def test_tokens_without_credentials_say_so_in_chinese(moto_endpoint):
+    unset = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
+    environment = {name: value for name, value in os.environ.items() if name not in unset}
+    # Nor an instance role: this machine is no EC2 instance, and asking would only wait.
+    environment |= {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_EC2_METADATA_DISABLED": "true"}
+    result = run_build_py("tokens", "list", "--stage", "prod", env=environment)
+    assert result.returncode == 1
+    assert "找不到 AWS 凭证，读不到环境 prod 的数据栈" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_tables_refuses_a_deployed_stage_and_makes_nothing(moto_endpoint):
     dynamodb = boto3.client("dynamodb", endpoint_url=moto_endpoint)
     before = dynamodb.list_tables()["TableNames"]
