@@ -3,7 +3,7 @@
 python build.py check                      report every content problem as path:line
 python build.py [build] [--site-url URL] [--api-url URL]
 python build.py serve                      site, API and DynamoDB on this machine
-python build.py tables --stage prod        create a stage's tables and exports bucket (idempotent)
+python build.py tables --endpoint-url URL  create the local stage's tables and exports bucket (idempotent)
 python build.py stack --stage prod [--api] print a stage's data (or API) stack template (stages.yaml); --output FILE
 python build.py stack --stage prod --ci-role   the template of the role CI deploys the stage with
 python build.py deploy --stage prod        check, deploy both stacks, build and upload the site (--quick-tests)
@@ -19,7 +19,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from deploy.stages import Stage
 
 ROOT = Path(__file__).resolve().parent
 
@@ -100,10 +103,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     tables = commands.add_parser(
         "tables",
-        help="创建一个环境的数据表和导出文件桶",
-        description="创建一个 Chalice 环境（stage）的数据表和导出文件桶；已有的保持不动，可以重复运行。",
+        help="在本机的模拟服务器上创建数据表和导出文件桶",
+        description="在本机的模拟服务器（例如 build.py serve 的 DynamoDB）上创建本机环境 dev 的数据表和导出文件桶；"
+        "已有的保持不动，可以重复运行。\n"
+        "stages.yaml 里部署的环境（例如 prod）的表和桶由数据栈管理，请用 python3 build.py deploy --stage 环境名。",
     )
-    _add_stage(tables)
+    _add_stage(tables, "本机环境名，见 functions/.chalice/config.json（默认 dev）")
 
     stack = commands.add_parser(
         "stack",
@@ -163,10 +168,14 @@ def _add_site_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site-dir", type=Path, metavar="DIR", help="网站生成到哪个文件夹（默认 site/）")
 
 
-def _add_stage(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--stage", default="dev", metavar="STAGE", help="Chalice 环境名，见 functions/.chalice/config.json（默认 dev）"
-    )
+# What --stage names where a deployed stage is meant as well as the local one.
+DEPLOYED_OR_LOCAL = (
+    "环境名：stages.yaml 里部署的环境，例如 prod；或本机环境 dev（默认，见 functions/.chalice/config.json）"
+)
+
+
+def _add_stage(parser: argparse.ArgumentParser, stage_help: str = DEPLOYED_OR_LOCAL) -> None:
+    parser.add_argument("--stage", default="dev", metavar="STAGE", help=stage_help)
     parser.add_argument(
         "--endpoint-url",
         metavar="URL",
@@ -218,15 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "tables":
-        sys.path.insert(0, str(ROOT / "functions"))
-        from chalicelib.tables import create_stage_bucket, create_stage_tables
-
-        created = create_stage_tables(args.stage, args.endpoint_url)
-        made_tables = f"新建了 {', '.join(created)}" if created else "都已存在，没有改动"
-        print(f"环境 {args.stage} 的数据表：{made_tables}。")
-        bucket, made = create_stage_bucket(args.stage, args.endpoint_url)
-        print(f"环境 {args.stage} 的导出文件桶 {bucket}：{'已新建' if made else '已存在'}。")
-        return 0
+        return make_local_tables(args)
 
     if args.command == "stack":
         return print_stack(args)
@@ -326,25 +327,101 @@ def run_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def deployed_stage(name: str) -> Stage | None:
+    """Return the stage of stages.yaml called name, or None for the local stage of functions/.chalice/config.json
+    that `serve` runs; raise ContentError (in Chinese) for a name that is neither."""
+    from chalicelib.tables import stage_variables
+
+    from deploy.stages import load_stage, read_stages
+
+    stages, _ = read_stages()
+    if stages is not None and name in stages:
+        return stages[name]
+    try:
+        stage_variables(name)
+    except ValueError:
+        return load_stage(name)
+    return None
+
+
+def make_local_tables(args: argparse.Namespace) -> int:
+    """`python build.py tables`: the local stage's tables and exports bucket, on a local server."""
+    sys.path.insert(0, str(ROOT / "functions"))
+    from chalicelib.tables import create_stage_bucket, create_stage_tables
+
+    from sitegen.problems import ContentError
+
+    try:
+        stage = deployed_stage(args.stage)
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if stage is not None:
+        # A deployed stage's table and buckets are its data stack's alone: nothing else makes them.
+        print(
+            f"环境 {stage.name} 是 stages.yaml 里部署的环境：它的数据表和桶由数据栈管理，这里不建。"
+            f"请运行 python3 build.py deploy --stage {stage.name}。build.py tables 只在本机的模拟服务器上建表。",
+            file=sys.stderr,
+        )
+        return 1
+    created = create_stage_tables(args.stage, args.endpoint_url)
+    made_tables = f"新建了 {', '.join(created)}" if created else "都已存在，没有改动"
+    print(f"环境 {args.stage} 的数据表：{made_tables}。")
+    bucket, made = create_stage_bucket(args.stage, args.endpoint_url)
+    print(f"环境 {args.stage} 的导出文件桶 {bucket}：{'已新建' if made else '已存在'}。")
+    return 0
+
+
 def run_tokens(args: argparse.Namespace) -> int:
     """`python build.py tokens create|list|revoke`: staff tokens in a stage's table."""
     import os
 
     import boto3
+    from botocore.exceptions import NoCredentialsError
 
     sys.path.insert(0, str(ROOT / "functions"))
     from chalicelib.tables import stage_table_names
     from chalicelib.tokens import ROLE_LABELS, TokenStore, check_token_request
 
+    from deploy.datastack import data_stack_name, deployed_table_names
     from sitegen.content import load_content
+    from sitegen.problems import ContentError
 
     if args.endpoint_url:
         # A local server (`serve`'s) takes any credentials; never used against AWS.
         for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
             os.environ.setdefault(name, value)
         os.environ.setdefault("AWS_DEFAULT_REGION", "cn-north-1")
-    table_name = stage_table_names(args.stage)["submissions"]
-    tokens = TokenStore(boto3.resource("dynamodb", endpoint_url=args.endpoint_url).Table(table_name))
+    try:
+        stage = deployed_stage(args.stage)
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if stage is None:
+        dynamodb = boto3.resource("dynamodb", endpoint_url=args.endpoint_url)
+        table_name = stage_table_names(args.stage)["submissions"]
+    else:
+        # A deployed stage's table is the one its data stack made, in the stage's region.
+        session = boto3.session.Session(region_name=stage.region)
+        try:
+            table_names = deployed_table_names(session.client("cloudformation", endpoint_url=args.endpoint_url), stage)
+        except NoCredentialsError:
+            print(
+                f"找不到 AWS 凭证，读不到环境 {stage.name} 的数据栈。"
+                "请设置 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY，或 AWS_PROFILE，再运行一次。",
+                file=sys.stderr,
+            )
+            return 1
+        if table_names is None:
+            print(
+                f"环境 {stage.name} 还没有数据栈 {data_stack_name(stage)}（区域 {stage.region}），也就没有数据表："
+                f"请先运行 python3 build.py deploy --stage {stage.name}。",
+                file=sys.stderr,
+            )
+            return 1
+        dynamodb = session.resource("dynamodb", endpoint_url=args.endpoint_url)
+        table_name = table_names["submissions"]
+    tokens = TokenStore(dynamodb.Table(table_name))
     if args.action == "create":
         stations = [station.strip() for station in args.stations.split(",") if station.strip()]
         errors = check_token_request(args.name, args.role, stations, args.days)

@@ -76,6 +76,14 @@ def stack_status(client, name: str) -> str | None:
     return stack["StackStatus"]
 
 
+def stack_outputs(client, name: str) -> dict[str, str]:
+    """Return a stack's outputs, {key: value}; none when there is no such stack (or it has none yet)."""
+    if not stack_exists(client, name):
+        return {}
+    stack = client.describe_stacks(StackName=name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
 def stack_failures(client, name: str) -> list[StackFailure]:
     """Return what failed in the stack's last operation, first failure first: the resources that
     failed, or, when none did (a template the SAM transform refused), the stack's own reason."""

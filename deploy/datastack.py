@@ -14,6 +14,7 @@ import json
 from chalicelib.downloads import EXPORT_PREFIX, KEEP_DAYS
 from chalicelib.tables import TABLE_SPECS, TTL_ATTRIBUTE
 
+from deploy.cloudformation import stack_outputs
 from deploy.stages import Stage
 
 # What holds data stays when the stack is deleted, or when a change would replace it.
@@ -50,6 +51,15 @@ def imported(stage: Stage, output: str) -> dict:
 def table_logical_id(logical_name: str) -> str:
     """Return the template's id of a table of TABLE_SPECS, e.g. "submissions" -> "SubmissionsTable"."""
     return "".join(part.title() for part in logical_name.split("_")) + "Table"
+
+
+def deployed_table_names(cloudformation, stage: Stage) -> dict[str, str] | None:
+    """Return {logical name: table name} of a stage's deployed data stack, None when it has not been deployed."""
+    outputs = stack_outputs(cloudformation, data_stack_name(stage))
+    keys = {logical_name: f"{table_logical_id(logical_name)}Name" for logical_name in TABLE_SPECS}
+    if not all(key in outputs for key in keys.values()):
+        return None
+    return {logical_name: outputs[key] for logical_name, key in keys.items()}
 
 
 def data_stack_parameters(stage: Stage) -> list[dict[str, str]]:

@@ -24,7 +24,7 @@ from chalicelib.tokens import TokenStore
 from deploy.apistack import PackageError, api_stack_name, package_api
 from deploy.artifacts import remove_other_packages, upload_package, with_code_in_bucket
 from deploy.cdn import EVERYTHING, invalidate
-from deploy.cloudformation import apply_stack, stack_failures
+from deploy.cloudformation import apply_stack, stack_failures, stack_outputs
 from deploy.datastack import data_stack_name, data_stack_parameters, data_stack_template, render_template
 from deploy.firsttoken import make_first_admin_token
 from deploy.stages import Stage
@@ -196,5 +196,4 @@ def _apply(cloudformation, name: str, say: Callable[[str], None], apply: Callabl
         ]
         raise DeployStopped("\n".join(lines)) from error
     say(f"栈 {name}：{_DONE[done]}。")
-    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    return stack_outputs(cloudformation, name)

@@ -17,9 +17,9 @@ from tests.test_build import copy_project
 WORD_SPLITTER_LINES = ("Building prefix dict", "Loading model", "Prefix dict has been built", "Dumping model")
 
 
-def run_build_py(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+def run_build_py(*args: str, cwd=ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "build.py", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,10 @@ def test_the_top_help_lists_every_command_in_chinese():
             ["serve", "--site-port", "8500", "--api-port", "8501", "--db-port", "8502", "--host", "0.0.0.0"],
             {"site_port": 8500, "api_port": 8501, "db_port": 8502, "host": "0.0.0.0"},
         ),
-        (["tables", "--stage", "prod"], {"command": "tables", "stage": "prod", "endpoint_url": None}),
+        (
+            ["tables", "--stage", "dev", "--endpoint-url", "http://127.0.0.1:8002"],
+            {"command": "tables", "stage": "dev", "endpoint_url": "http://127.0.0.1:8002"},
+        ),
         (
             ["tokens", "create", "--stage", "prod", "--name", "张三", "--role", "admin", "--days", "30"],
             {"action": "create", "stage": "prod", "name": "张三", "role": "admin", "days": 30, "stations": ""},
