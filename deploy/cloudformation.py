@@ -70,17 +70,25 @@ def stack_status(client, name: str) -> str | None:
     try:
         [stack] = client.describe_stacks(StackName=name)["Stacks"]
     except ClientError as error:
-        if error_code(error) == "ValidationError" and "does not exist" in str(error):
+        if _is_missing(error):
             return None
         raise
     return stack["StackStatus"]
 
 
+def _is_missing(error: ClientError) -> bool:
+    # What CloudFormation answers for a stack it does not have (a deleted one included).
+    return error_code(error) == "ValidationError" and "does not exist" in str(error)
+
+
 def stack_outputs(client, name: str) -> dict[str, str]:
     """Return a stack's outputs, {key: value}; none when there is no such stack (or it has none yet)."""
-    if not stack_exists(client, name):
-        return {}
-    stack = client.describe_stacks(StackName=name)["Stacks"][0]
+    try:
+        [stack] = client.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        if _is_missing(error):
+            return {}
+        raise
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
