@@ -286,9 +286,16 @@ def test_an_existing_provider_is_used_instead_of_a_new_one():
 def test_the_deploy_may_do_its_work_on_the_stages_own_resources(role, stage, deployed):
     policy, region, named = role["Policy"], stage.region, f"sanwei-{stage.name}"
     site, exports = deployed["SiteBucketName"], deployed["ExportsBucketName"]
+    package = f"arn:aws:s3:::{deployed['ArtifactsBucketName']}/packages/0a1b.zip"
     needed = [
         ("cloudformation:UpdateStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{named}-data/1"),
         ("cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{named}-api/1"),
+        ("cloudformation:DescribeStackEvents", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{named}-api/1"),
+        # The function's package: looked for, then put up in parts.
+        ("s3:ListBucket", f"arn:aws:s3:::{deployed['ArtifactsBucketName']}"),
+        ("s3:GetObject", package),
+        ("s3:PutObject", package),
+        ("s3:AbortMultipartUpload", package),
         ("s3:PutObject", f"arn:aws:s3:::{site}/lessons/index.html"),
         ("s3:DeleteObject", f"arn:aws:s3:::{site}/lessons/gone/index.html"),
         ("s3:ListBucket", f"arn:aws:s3:::{site}"),
@@ -314,6 +321,7 @@ def test_the_role_cannot_read_exports_delete_data_or_change_itself(role, stage, 
     refused = [
         # Exports hold members' personal data.
         ("s3:GetObject", f"arn:aws:s3:::{deployed['ExportsBucketName']}/exports/a.xlsx"),
+        ("s3:PutObject", f"arn:aws:s3:::{deployed['ExportsBucketName']}/exports/a.xlsx"),
         # Data stays: nothing deletes a stack, the table or a bucket.
         ("cloudformation:DeleteStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/sanwei-{stage.name}-data/1"),
         ("dynamodb:DeleteTable", deployed["SubmissionsTableArn"]),
@@ -331,6 +339,9 @@ def test_the_role_cannot_read_exports_delete_data_or_change_itself(role, stage, 
         # Another stage's stacks and roles too.
         ("cloudformation:UpdateStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/sanwei-other-data/1"),
         ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/sanwei-other-api-ApiHandlerRole-1ABC"),
+        # ... and the stage's functions, roles and log groups other than the API's.
+        ("lambda:UpdateFunctionCode", f"arn:aws:lambda:{region}:{ACCOUNT}:function:sanwei-{stage.name}-other"),
+        ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/sanwei-{stage.name}-data-SomeRole-1ABC"),
         ("s3:PutObject", f"arn:aws:s3:::{other}-data-sitebucket-1abc/index.html"),
     ]
     assert [pair for pair in refused if allows(policy, *pair)] == []
