@@ -6,15 +6,18 @@ by runs of one repository's `main` branch, and may do only what `build.py deploy
 what CloudFormation does on its behalf, on the stage's own stacks, functions, roles, tables,
 buckets, topics, alarms and logs: everything named `sanwei-<stage>-*`. What IAM cannot scope
 by name (API Gateway's and CloudFront's ids are random) is scoped to the account and region.
-The role cannot delete a stack, a table or a bucket, read a table's items, or touch exports:
+It may read the site's certificate, as CloudFront does with its caller's rights. The role
+cannot delete a stack, a table or a bucket, read a table's items, or touch exports:
 taking a stage down is a person's decision (docs/部署指南.md). Its own stack and name are
 outside `sanwei-<stage>-*`, so it cannot widen its own rights.
 """
 
 from __future__ import annotations
 
-from deploy.datastack import EXPORTS_BUCKET, data_stack_name
-from deploy.stages import Stage
+from deploy.apirole import api_function_name
+from deploy.apistack import api_stack_name
+from deploy.datastack import ARTIFACTS_BUCKET, SITE_BUCKET, data_stack_name
+from deploy.stages import CHINA_PARTITION, Stage, partition
 
 REPOSITORY_PARAMETER = "GitHubRepository"
 PROVIDER_PARAMETER = "ExistingOidcProviderArn"
@@ -79,15 +82,13 @@ FUNCTION_ACTIONS = (
     "lambda:AddPermission",
     "lambda:CreateFunction",
     "lambda:DeleteFunction",
-    "lambda:DeleteFunctionConcurrency",
     "lambda:GetFunction",
+    "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetFunctionConfiguration",
     "lambda:GetPolicy",
     "lambda:GetRuntimeManagementConfig",
     "lambda:ListTags",
     "lambda:ListVersionsByFunction",
-    "lambda:PublishVersion",
-    "lambda:PutFunctionConcurrency",
     "lambda:RemovePermission",
     "lambda:TagResource",
     "lambda:UntagResource",
@@ -96,22 +97,41 @@ FUNCTION_ACTIONS = (
 )
 # API Gateway's actions are its HTTP methods on the API's paths.
 API_ACTIONS = ("apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT")
-CDN_ACTIONS = (
+# Deletes are for CloudFormation's rollback of a first deploy that failed halfway.
+DISTRIBUTION_ACTIONS = (
     "cloudfront:CreateDistribution",
     "cloudfront:CreateInvalidation",
-    "cloudfront:CreateOriginAccessControl",
     "cloudfront:DeleteDistribution",
-    "cloudfront:DeleteOriginAccessControl",
     "cloudfront:GetDistribution",
     "cloudfront:GetDistributionConfig",
     "cloudfront:GetInvalidation",
-    "cloudfront:GetOriginAccessControl",
-    "cloudfront:GetOriginAccessControlConfig",
     "cloudfront:ListTagsForResource",
     "cloudfront:TagResource",
     "cloudfront:UntagResource",
     "cloudfront:UpdateDistribution",
+)
+CACHE_POLICY_ACTIONS = (
+    "cloudfront:CreateCachePolicy",
+    "cloudfront:DeleteCachePolicy",
+    "cloudfront:GetCachePolicy",
+    "cloudfront:GetCachePolicyConfig",
+    "cloudfront:UpdateCachePolicy",
+)
+# How the CDN reads the site bucket: origin access control, or in China (which has none) an
+# origin access identity (deploy/sitecdn.py).
+ORIGIN_ACCESS_CONTROL_ACTIONS = (
+    "cloudfront:CreateOriginAccessControl",
+    "cloudfront:DeleteOriginAccessControl",
+    "cloudfront:GetOriginAccessControl",
+    "cloudfront:GetOriginAccessControlConfig",
     "cloudfront:UpdateOriginAccessControl",
+)
+ORIGIN_ACCESS_IDENTITY_ACTIONS = (
+    "cloudfront:CreateCloudFrontOriginAccessIdentity",
+    "cloudfront:DeleteCloudFrontOriginAccessIdentity",
+    "cloudfront:GetCloudFrontOriginAccessIdentity",
+    "cloudfront:GetCloudFrontOriginAccessIdentityConfig",
+    "cloudfront:UpdateCloudFrontOriginAccessIdentity",
 )
 BUCKET_ACTIONS = (
     "s3:CreateBucket",
@@ -128,8 +148,8 @@ BUCKET_ACTIONS = (
     "s3:PutLifecycleConfiguration",
 )
 # The site's files and the function's package: read what is stored, put what changed, delete
-# what is gone.
-OBJECT_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+# what is gone, and give up a package's upload in parts that failed.
+OBJECT_ACTIONS = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject")
 # The table's settings only: CI never reads or writes a member's record.
 TABLE_ACTIONS = (
     "dynamodb:CreateTable",
@@ -278,7 +298,18 @@ def ci_role_policy(stage: Stage) -> dict:
     """Return what the CI role may do: deploy the stage's stacks and upload its site, nothing else."""
     named = f"sanwei-{stage.name}-*"
     here = "${AWS::Region}:${AWS::AccountId}"
-    exports_objects = f"arn:${{AWS::Partition}}:s3:::{data_stack_name(stage)}-{EXPORTS_BUCKET.lower()}-*/*"
+    account = "arn:${AWS::Partition}:iam::${AWS::AccountId}"
+    cloudfront = "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}"
+    # CloudFormation names a stack's buckets <stack name>-<resource>-<random>, in lowercase.
+    # Objects only in the site's and the packages' buckets: exports hold members' personal data.
+    objects = [
+        f"arn:${{AWS::Partition}}:s3:::{data_stack_name(stage)}-{bucket.lower()}-*/*"
+        for bucket in (SITE_BUCKET, ARTIFACTS_BUCKET)
+    ]
+    # ... and the API's role <stack name>-<resource>-<random>.
+    api_roles = f"{account}:role/{api_stack_name(stage)}-*"
+    function_log_group = f"arn:${{AWS::Partition}}:logs:{here}:log-group:/aws/lambda/{api_function_name(stage)}"
+    china = partition(stage.region) == CHINA_PARTITION
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -290,15 +321,17 @@ def ci_role_policy(stage: Stage) -> dict:
                 "arn:${AWS::Partition}:cloudformation:${AWS::Region}:aws:transform/Serverless-2016-10-31",
             ),
             {"Sid": "AccountReads", "Effect": "Allow", "Action": list(ACCOUNT_READS), "Resource": "*"},
-            _allow("Roles", ROLE_ACTIONS, f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{named}"),
+            _allow("Roles", ROLE_ACTIONS, api_roles),
             # The API's role, handed to its function and to nothing else.
             {
-                **_allow(
-                    "PassApiRole", ("iam:PassRole",), f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{named}"
-                ),
+                **_allow("PassApiRole", ("iam:PassRole",), api_roles),
                 "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
             },
-            _allow("Functions", FUNCTION_ACTIONS, f"arn:${{AWS::Partition}}:lambda:{here}:function:{named}"),
+            _allow(
+                "Functions",
+                FUNCTION_ACTIONS,
+                f"arn:${{AWS::Partition}}:lambda:{here}:function:{api_function_name(stage)}",
+            ),
             # API Gateway names an API by a random id, so the region is as narrow as IAM allows.
             _allow(
                 "Apis",
@@ -307,23 +340,19 @@ def ci_role_policy(stage: Stage) -> dict:
                 "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/*",
                 "arn:${AWS::Partition}:apigateway:${AWS::Region}::/tags/*",
             ),
-            # CloudFront too names a distribution by a random id: the account's.
+            # CloudFront too names what it makes by a random id: the account's.
+            _allow("Cdn", DISTRIBUTION_ACTIONS, f"{cloudfront}:distribution/*"),
+            _allow("CdnCachePolicies", CACHE_POLICY_ACTIONS, f"{cloudfront}:cache-policy/*"),
             _allow(
-                "Cdn",
-                CDN_ACTIONS,
-                "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*",
-                "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:origin-access-control/*",
+                "CdnOriginAccessIdentities", ORIGIN_ACCESS_IDENTITY_ACTIONS, f"{cloudfront}:origin-access-identity/*"
+            )
+            if china
+            else _allow(
+                "CdnOriginAccessControls", ORIGIN_ACCESS_CONTROL_ACTIONS, f"{cloudfront}:origin-access-control/*"
             ),
-            # CloudFormation names a stack's buckets <stack name>-<resource>-<random>, in lowercase.
+            *_certificate_reads(stage, china),
             _allow("Buckets", BUCKET_ACTIONS, f"arn:${{AWS::Partition}}:s3:::{named}"),
-            _allow("Objects", OBJECT_ACTIONS, f"arn:${{AWS::Partition}}:s3:::{named}/*"),
-            # Exports hold members' personal data: no deploy needs them.
-            {
-                "Sid": "NoExports",
-                "Effect": "Deny",
-                "Action": list(OBJECT_ACTIONS),
-                "Resource": {"Fn::Sub": exports_objects},
-            },
+            _allow("Objects", OBJECT_ACTIONS, *objects),
             _allow("Tables", TABLE_ACTIONS, f"arn:${{AWS::Partition}}:dynamodb:{here}:table/{named}"),
             {
                 **_allow("TableKey", KEY_ACTIONS, f"arn:${{AWS::Partition}}:kms:{here}:key/*"),
@@ -332,17 +361,39 @@ def ci_role_policy(stage: Stage) -> dict:
                 },
             },
             _allow("Topics", TOPIC_ACTIONS, f"arn:${{AWS::Partition}}:sns:{here}:{named}"),
+            # The alarms carry the names deploy/alarms.py gives them.
             _allow("Alarms", ALARM_ACTIONS, f"arn:${{AWS::Partition}}:cloudwatch:{here}:alarm:{named}"),
-            _allow(
-                "Logs",
-                LOG_ACTIONS,
-                f"arn:${{AWS::Partition}}:logs:{here}:log-group:/aws/lambda/{named}",
-                f"arn:${{AWS::Partition}}:logs:{here}:log-group:/aws/lambda/{named}:*",
-            ),
+            _allow("Logs", LOG_ACTIONS, function_log_group, f"{function_log_group}:*"),
             # Looking a log group up by name is authorised on every group of the region.
             _allow("FindLogGroups", ("logs:DescribeLogGroups",), f"arn:${{AWS::Partition}}:logs:{here}:log-group:*"),
         ],
     }
+
+
+def _certificate_reads(stage: Stage, china: bool) -> list[dict]:
+    """CloudFront reads the certificate of a site_domain with the rights of whoever asks for the distribution."""
+    if stage.certificate is None:
+        return []
+    if not china:
+        # The stage's own ARN, written in stages.yaml: nothing to substitute.
+        return [
+            {
+                "Sid": "Certificate",
+                "Effect": "Allow",
+                "Action": ["acm:DescribeCertificate"],
+                "Resource": stage.certificate,
+            }
+        ]
+    # In China the certificate is an IAM server certificate known by its id, which no ARN
+    # carries: any under the path CloudFront reads; listing them is authorised on no resource.
+    return [
+        _allow(
+            "Certificate",
+            ("iam:GetServerCertificate",),
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:server-certificate/cloudfront/*",
+        ),
+        {"Sid": "FindCertificate", "Effect": "Allow", "Action": ["iam:ListServerCertificates"], "Resource": "*"},
+    ]
 
 
 def _allow(sid: str, actions: tuple[str, ...], *resources: str) -> dict:

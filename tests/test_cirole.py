@@ -1,15 +1,18 @@
 """The CI deploy role: deployed into the embedded server's CloudFormation next to a data stack, it
 is trusted only by runs of one repository's main branch, may touch the stage's own resources and
 not its exports, its own stack or role, or another stage's; it renders for the China and the
-global partitions; cfn-lint finds nothing in it."""
+global partitions; it allows what CloudFormation needs for every resource type of the data and
+API stacks; cfn-lint finds nothing in it."""
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 
 import pytest
 
+from deploy.apistack import package_api
 from deploy.cirole import (
     GITHUB_ISSUER,
     PROVIDER,
@@ -19,8 +22,9 @@ from deploy.cirole import (
     ci_role_template,
 )
 from deploy.cloudformation import apply_stack
-from deploy.datastack import render_template
-from deploy.stages import load_stage
+from deploy.datastack import data_stack_template, render_template
+from deploy.sitecdn import site_cdn_resources
+from deploy.stages import CHINA_PARTITION, Stage, load_stage, partition
 from tests.test_apirole import allows
 from tests.test_cli import run_build_py
 from tests.test_datastack import CHINA, GLOBAL, client, deploy, make_stage, outputs, resolve_sub, strings_in
@@ -30,6 +34,161 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
 
 REPOSITORY = "example-office/sanwei"
 ACCOUNT = "123456789012"
+ACM_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+# A global stage with its own domain: the OAC and ACM side, where prod is the OAI and IAM side.
+ABROAD = Stage("abroad", GLOBAL, "sanwei.example.org", None, 2.5, 5, ACM_ARN)
+
+# What CloudFormation asks, with the deployer's rights, to create and update each resource type
+# the two stacks hold, on a resource of the kind it would make ({p}artition, {r}egion,
+# {a}ccount, {s}tage). Taken from each type's handlers.create.permissions and
+# handlers.update.permissions in the CloudFormation registry's schemas (`aws cloudformation
+# describe-type --type RESOURCE --type-name ...`), keeping what the properties used here need:
+# cfn-lint ships those schemas without their handlers, so they cannot be read from it.
+FUNCTION = "arn:{p}:lambda:{r}:{a}:function:sanwei-{s}-api"
+API_ROLE = "arn:{p}:iam::{a}:role/sanwei-{s}-api-ApiHandlerRole-1ABC"
+API = "arn:{p}:apigateway:{r}::/restapis"
+CDN = "arn:{p}:cloudfront::{a}"
+LOG_GROUP = "arn:{p}:logs:{r}:{a}:log-group:/aws/lambda/sanwei-{s}-api"
+CREATE_AND_UPDATE = {
+    "AWS::DynamoDB::Table": [
+        *(
+            (f"dynamodb:{action}", "arn:{p}:dynamodb:{r}:{a}:table/sanwei-{s}-data-SubmissionsTable-1ABC")
+            for action in (
+                "CreateTable",
+                "DescribeTable",
+                "UpdateTable",
+                "DescribeTimeToLive",
+                "UpdateTimeToLive",
+                "DescribeContinuousBackups",
+                "UpdateContinuousBackups",
+                "ListTagsOfResource",
+                "TagResource",
+            )
+        ),
+        ("kms:CreateGrant", "arn:{p}:kms:{r}:{a}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        ("kms:DescribeKey", "arn:{p}:kms:{r}:{a}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+    ],
+    "AWS::S3::Bucket": [
+        (f"s3:{action}", "arn:{p}:s3:::sanwei-{s}-data-sitebucket-1abc")
+        for action in (
+            "CreateBucket",
+            "PutEncryptionConfiguration",
+            "PutLifecycleConfiguration",
+            "PutBucketOwnershipControls",
+            "PutBucketPublicAccessBlock",
+            "PutBucketTagging",
+            "GetBucketAcl",
+            "ListBucket",
+        )
+    ],
+    "AWS::S3::BucketPolicy": [
+        (f"s3:{action}", "arn:{p}:s3:::sanwei-{s}-data-sitebucket-1abc")
+        for action in ("GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy")
+    ],
+    "AWS::SNS::Topic": [
+        (f"sns:{action}", "arn:{p}:sns:{r}:{a}:sanwei-{s}-data-AlarmTopic-1ABC")
+        for action in ("CreateTopic", "GetTopicAttributes", "SetTopicAttributes", "TagResource", "ListTagsForResource")
+    ],
+    "AWS::SNS::Subscription": [
+        (f"sns:{action}", "arn:{p}:sns:{r}:{a}:sanwei-{s}-data-AlarmTopic-1ABC")
+        for action in ("Subscribe", "GetSubscriptionAttributes", "GetTopicAttributes", "Unsubscribe")
+    ],
+    "AWS::IAM::Role": [
+        (f"iam:{action}", API_ROLE)
+        for action in (
+            "CreateRole",
+            "GetRole",
+            "PutRolePolicy",
+            "GetRolePolicy",
+            "DeleteRolePolicy",
+            "ListRolePolicies",
+            "ListAttachedRolePolicies",
+            "UpdateAssumeRolePolicy",
+            "TagRole",
+        )
+    ],
+    "AWS::Lambda::Function": [
+        *(
+            (f"lambda:{action}", FUNCTION)
+            for action in (
+                "CreateFunction",
+                "GetFunction",
+                "UpdateFunctionCode",
+                "UpdateFunctionConfiguration",
+                "GetFunctionCodeSigningConfig",
+                "GetRuntimeManagementConfig",
+                "ListTags",
+                "TagResource",
+                "UntagResource",
+            )
+        ),
+        ("iam:PassRole", API_ROLE),
+        ("s3:GetObject", "arn:{p}:s3:::sanwei-{s}-data-artifactsbucket-1abc/packages/0a1b.zip"),
+    ],
+    "AWS::Lambda::Permission": [
+        (f"lambda:{action}", FUNCTION) for action in ("AddPermission", "GetPolicy", "RemovePermission")
+    ],
+    "AWS::Logs::LogGroup": [
+        (f"logs:{action}", LOG_GROUP)
+        for action in (
+            "CreateLogGroup",
+            "DescribeLogGroups",
+            "PutRetentionPolicy",
+            "ListTagsForResource",
+            "TagResource",
+        )
+    ],
+    # API Gateway's actions are HTTP methods on the paths of its control API.
+    "AWS::ApiGateway::RestApi": [
+        ("apigateway:POST", API),
+        ("apigateway:GET", f"{API}/abc123"),
+        ("apigateway:PUT", f"{API}/abc123"),
+        ("apigateway:PATCH", f"{API}/abc123"),
+    ],
+    "AWS::ApiGateway::Deployment": [
+        ("apigateway:POST", f"{API}/abc123/deployments"),
+        ("apigateway:GET", f"{API}/abc123/deployments/dep123"),
+        ("apigateway:PATCH", f"{API}/abc123/deployments/dep123"),
+    ],
+    "AWS::ApiGateway::Stage": [
+        ("apigateway:POST", f"{API}/abc123/stages"),
+        ("apigateway:GET", f"{API}/abc123/stages/api"),
+        ("apigateway:PATCH", f"{API}/abc123/stages/api"),
+    ],
+    "AWS::CloudFront::CachePolicy": [
+        (f"cloudfront:{action}", f"{CDN}:cache-policy/658327ea-f89d-4fab-a63d-7e88639e58f6")
+        for action in ("CreateCachePolicy", "GetCachePolicy", "UpdateCachePolicy")
+    ],
+    "AWS::CloudFront::OriginAccessControl": [
+        (f"cloudfront:{action}", f"{CDN}:origin-access-control/E1ABCDEF")
+        for action in ("CreateOriginAccessControl", "GetOriginAccessControl", "UpdateOriginAccessControl")
+    ],
+    "AWS::CloudFront::CloudFrontOriginAccessIdentity": [
+        (f"cloudfront:{action}", f"{CDN}:origin-access-identity/E1ABCDEF")
+        for action in (
+            "CreateCloudFrontOriginAccessIdentity",
+            "GetCloudFrontOriginAccessIdentity",
+            "UpdateCloudFrontOriginAccessIdentity",
+        )
+    ],
+    "AWS::CloudFront::Distribution": [
+        (f"cloudfront:{action}", f"{CDN}:distribution/E2ABCDEF")
+        for action in ("CreateDistribution", "GetDistribution", "UpdateDistribution", "TagResource")
+    ],
+    "AWS::CloudWatch::Alarm": [
+        (f"cloudwatch:{action}", "arn:{p}:cloudwatch:{r}:{a}:alarm:sanwei-{s}-api-5xx")
+        for action in ("PutMetricAlarm", "DescribeAlarms", "TagResource", "ListTagsForResource")
+    ],
+}
+# CloudFront reads a site_domain's certificate with the rights of whoever creates the distribution:
+# an ACM certificate, or in China an IAM server certificate under /cloudfront/.
+CERTIFICATE_READS = {
+    "aws": [("acm:DescribeCertificate", ACM_ARN)],
+    "aws-cn": [
+        ("iam:GetServerCertificate", "arn:{p}:iam::{a}:server-certificate/cloudfront/sanwei-example-cn"),
+        ("iam:ListServerCertificates", "*"),
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +286,16 @@ def test_an_existing_provider_is_used_instead_of_a_new_one():
 def test_the_deploy_may_do_its_work_on_the_stages_own_resources(role, stage, deployed):
     policy, region, named = role["Policy"], stage.region, f"sanwei-{stage.name}"
     site, exports = deployed["SiteBucketName"], deployed["ExportsBucketName"]
+    package = f"arn:aws:s3:::{deployed['ArtifactsBucketName']}/packages/0a1b.zip"
     needed = [
         ("cloudformation:UpdateStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{named}-data/1"),
         ("cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{named}-api/1"),
+        ("cloudformation:DescribeStackEvents", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{named}-api/1"),
+        # The function's package: looked for, then put up in parts.
+        ("s3:ListBucket", f"arn:aws:s3:::{deployed['ArtifactsBucketName']}"),
+        ("s3:GetObject", package),
+        ("s3:PutObject", package),
+        ("s3:AbortMultipartUpload", package),
         ("s3:PutObject", f"arn:aws:s3:::{site}/lessons/index.html"),
         ("s3:DeleteObject", f"arn:aws:s3:::{site}/lessons/gone/index.html"),
         ("s3:ListBucket", f"arn:aws:s3:::{site}"),
@@ -155,6 +321,7 @@ def test_the_role_cannot_read_exports_delete_data_or_change_itself(role, stage, 
     refused = [
         # Exports hold members' personal data.
         ("s3:GetObject", f"arn:aws:s3:::{deployed['ExportsBucketName']}/exports/a.xlsx"),
+        ("s3:PutObject", f"arn:aws:s3:::{deployed['ExportsBucketName']}/exports/a.xlsx"),
         # Data stays: nothing deletes a stack, the table or a bucket.
         ("cloudformation:DeleteStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/sanwei-{stage.name}-data/1"),
         ("dynamodb:DeleteTable", deployed["SubmissionsTableArn"]),
@@ -172,6 +339,9 @@ def test_the_role_cannot_read_exports_delete_data_or_change_itself(role, stage, 
         # Another stage's stacks and roles too.
         ("cloudformation:UpdateStack", f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/sanwei-other-data/1"),
         ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/sanwei-other-api-ApiHandlerRole-1ABC"),
+        # ... and the stage's functions, roles and log groups other than the API's.
+        ("lambda:UpdateFunctionCode", f"arn:aws:lambda:{region}:{ACCOUNT}:function:sanwei-{stage.name}-other"),
+        ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/sanwei-{stage.name}-data-SomeRole-1ABC"),
         ("s3:PutObject", f"arn:aws:s3:::{other}-data-sitebucket-1abc/index.html"),
     ]
     assert [pair for pair in refused if allows(policy, *pair)] == []
@@ -204,22 +374,37 @@ def test_every_arn_in_the_template_is_built_with_the_partition(region, prefix):
 def test_every_allowed_resource_is_the_stages_or_as_narrow_as_iam_allows():
     stage = load_stage("prod")
     statements = ci_role_template(stage)["Resources"][ROLE]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    # Statements IAM cannot scope by the stage's names: account reads, random ids, the transform, KMS.
-    unnamed = {"AccountReads", "SamTransform", "Apis", "Cdn", "TableKey", "FindLogGroups"}
+    # Statements IAM cannot scope by the stage's names: account reads, random ids, the transform,
+    # KMS, the certificate CloudFront reads.
+    unnamed = {
+        "AccountReads",
+        "SamTransform",
+        "Apis",
+        "Cdn",
+        "CdnCachePolicies",
+        "CdnOriginAccessIdentities",
+        "Certificate",
+        "FindCertificate",
+        "TableKey",
+        "FindLogGroups",
+    }
     for statement in statements:
         if statement["Effect"] != "Allow" or statement["Sid"] in unnamed:
             continue
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         for resource in resources:
-            assert "sanwei-prod-*" in resource["Fn::Sub"], statement["Sid"]
+            assert "sanwei-prod-" in resource["Fn::Sub"], statement["Sid"]
     assert {statement["Sid"] for statement in statements} >= unnamed
 
 
-def test_cfn_lint_finds_nothing():
+@pytest.mark.parametrize(
+    ("stage", "regions"), [(load_stage("prod"), [CHINA, "cn-northwest-1"]), (ABROAD, [GLOBAL])], ids=["china", "abroad"]
+)
+def test_cfn_lint_finds_nothing(stage, regions):
     from cfnlint.api import ManualArgs, lint
 
-    template = render_template(ci_role_template(load_stage("prod")))
-    matches = lint(template, config=ManualArgs(regions=[CHINA, "cn-northwest-1", GLOBAL]))
+    template = render_template(ci_role_template(stage))
+    matches = lint(template, config=ManualArgs(regions=regions))
     assert matches == [], "\n".join(str(match) for match in matches)
 
 
@@ -227,3 +412,53 @@ def test_build_py_stack_ci_role_prints_the_roles_template():
     printed = run_build_py("stack", "--stage", "prod", "--ci-role")
     assert printed.returncode == 0, printed.stderr
     assert json.loads(printed.stdout) == ci_role_template(load_stage("prod"))
+
+
+@pytest.fixture(scope="module")
+def api_template_abroad(tmp_path_factory, content_ids_file) -> dict:
+    """ABROAD's API stack, packaged once, with SAM's transform applied as CloudFormation applies it."""
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    template = package_api(ABROAD, tmp_path_factory.mktemp("package"), content_ids_file).template
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = {"Bucket": "sanwei-abroad-data-artifactsbucket-1abc", "Key": "a.zip"}
+    with pytest.MonkeyPatch.context() as patch:
+        # SAM builds its ARNs for the region the SDK is set to.
+        patch.setitem(os.environ, "AWS_DEFAULT_REGION", ABROAD.region)
+        return Translator(managed_policy_map={}, sam_parser=Parser()).translate(template, parameter_values={})
+
+
+def resource_types(resources: dict) -> set[str]:
+    return {resource["Type"] for resource in resources.values()}
+
+
+def policy_of(stage: Stage) -> dict:
+    """The stage's role policy with every Fn::Sub resolved as CloudFormation would in its region."""
+    policy = ci_role_template(stage)["Resources"][ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    return json.loads(
+        json.dumps(policy), object_hook=lambda o: resolve_sub(o["Fn::Sub"], stage.region) if "Fn::Sub" in o else o
+    )
+
+
+@pytest.mark.parametrize("stage", [load_stage("prod"), ABROAD], ids=["china", "abroad"])
+def test_cloudformation_may_create_and_update_every_resource_of_both_stacks(api_template_abroad, stage):
+    # The stages' API stacks differ only in the CDN's resources (an OAI in China, an OAC elsewhere).
+    api_types = resource_types(api_template_abroad["Resources"]) - resource_types(site_cdn_resources(ABROAD))
+    types = (
+        api_types | resource_types(site_cdn_resources(stage)) | resource_types(data_stack_template(stage)["Resources"])
+    )
+    assert not types - set(CREATE_AND_UPDATE), "a resource type whose permissions the table does not know"
+    names = {"p": partition(stage.region), "r": stage.region, "a": ACCOUNT, "s": stage.name}
+    assert ("AWS::CloudFront::CloudFrontOriginAccessIdentity" in types) is (names["p"] == CHINA_PARTITION)
+    needed = [(action, arn.format(**names)) for kind in sorted(types) for action, arn in CREATE_AND_UPDATE[kind]]
+    needed += [(action, arn.format(**names)) for action, arn in CERTIFICATE_READS[names["p"]]]
+    policy = policy_of(stage)
+    assert [pair for pair in needed if not allows(policy, *pair)] == []
+
+
+def test_a_stage_without_its_own_domain_reads_no_certificate():
+    statements = ci_role_template(make_stage(GLOBAL))["Resources"][ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    actions = {action for statement in statements["Statement"] for action in statement["Action"]}
+    assert not {"acm:DescribeCertificate", "iam:GetServerCertificate", "iam:ListServerCertificates"} & actions
