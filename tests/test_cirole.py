@@ -296,6 +296,8 @@ def test_the_deploy_may_do_its_work_on_the_stages_own_resources(role, stage, dep
         ("s3:GetObject", package),
         ("s3:PutObject", package),
         ("s3:AbortMultipartUpload", package),
+        # The packages the stack no longer runs, deleted once it runs the new one.
+        ("s3:DeleteObject", package),
         ("s3:PutObject", f"arn:aws:s3:::{site}/lessons/index.html"),
         ("s3:DeleteObject", f"arn:aws:s3:::{site}/lessons/gone/index.html"),
         ("s3:ListBucket", f"arn:aws:s3:::{site}"),
