@@ -78,18 +78,29 @@ def data_stack_template(stage: Stage) -> dict:
         outputs[f"{logical_id}Arn"] = _output(
             f"数据表 {logical_name} 的 ARN（索引在其后加 /index/*）", {"Fn::GetAtt": [logical_id, "Arn"]}
         )
-    resources[EXPORTS_BUCKET] = _exports_bucket()
+    # The same rule `build.py tables` puts on a bucket it makes (chalicelib.downloads).
+    resources[EXPORTS_BUCKET] = _private_bucket(
+        {
+            "Id": "delete-exports",
+            "Status": "Enabled",
+            "Prefix": EXPORT_PREFIX,
+            "ExpirationInDays": KEEP_DAYS,
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": KEEP_DAYS},
+        }
+    )
     resources[f"{EXPORTS_BUCKET}Policy"] = _tls_only_policy(EXPORTS_BUCKET)
-    resources[SITE_BUCKET] = {
-        "Type": "AWS::S3::Bucket",
-        **RETAIN,
-        "Properties": {
-            "BucketEncryption": _ENCRYPTED,
-            "PublicAccessBlockConfiguration": _PRIVATE,
-            "OwnershipControls": _NO_ACLS,
-        },
-    }
-    resources[ARTIFACTS_BUCKET] = _artifacts_bucket()
+    resources[SITE_BUCKET] = _private_bucket()
+    # No expiry by age: a failed update rolls back to the package the stack runs, however old it
+    # is. The deploy removes the others once an update is through (deploy/artifacts.py,
+    # remove_other_packages).
+    resources[ARTIFACTS_BUCKET] = _private_bucket(
+        {
+            "Id": "abort-unfinished-uploads",
+            "Status": "Enabled",
+            "Prefix": ARTIFACT_PREFIX,
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        }
+    )
     resources[ALARM_TOPIC] = {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "三微告警"}}
     resources[f"{ALARM_TOPIC}Email"] = {
         "Type": "AWS::SNS::Subscription",
@@ -160,54 +171,17 @@ def _table(logical_name: str) -> dict:
     }
 
 
-def _exports_bucket() -> dict:
-    return {
-        "Type": "AWS::S3::Bucket",
-        **RETAIN,
-        "Properties": {
-            "BucketEncryption": _ENCRYPTED,
-            "PublicAccessBlockConfiguration": _PRIVATE,
-            "OwnershipControls": _NO_ACLS,
-            # The same rule `build.py tables` puts on a bucket it makes (chalicelib.downloads).
-            "LifecycleConfiguration": {
-                "Rules": [
-                    {
-                        "Id": "delete-exports",
-                        "Status": "Enabled",
-                        "Prefix": EXPORT_PREFIX,
-                        "ExpirationInDays": KEEP_DAYS,
-                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": KEEP_DAYS},
-                    }
-                ]
-            },
-        },
+def _private_bucket(lifecycle_rule: dict | None = None) -> dict:
+    """A bucket no one outside the account reads, encrypted, without ACLs, and retained: data
+    outlives the stack, and CloudFormation cannot delete a bucket that still holds files."""
+    properties: dict = {
+        "BucketEncryption": _ENCRYPTED,
+        "PublicAccessBlockConfiguration": _PRIVATE,
+        "OwnershipControls": _NO_ACLS,
     }
-
-
-def _artifacts_bucket() -> dict:
-    # Retained like the others: CloudFormation cannot delete a bucket that still holds files.
-    return {
-        "Type": "AWS::S3::Bucket",
-        **RETAIN,
-        "Properties": {
-            "BucketEncryption": _ENCRYPTED,
-            "PublicAccessBlockConfiguration": _PRIVATE,
-            "OwnershipControls": _NO_ACLS,
-            # No expiry by age: a failed update rolls back to the package the stack runs, however
-            # old it is. The deploy removes the others once an update is through
-            # (deploy/artifacts.py, remove_other_packages).
-            "LifecycleConfiguration": {
-                "Rules": [
-                    {
-                        "Id": "abort-unfinished-uploads",
-                        "Status": "Enabled",
-                        "Prefix": ARTIFACT_PREFIX,
-                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                    }
-                ]
-            },
-        },
-    }
+    if lifecycle_rule is not None:
+        properties["LifecycleConfiguration"] = {"Rules": [lifecycle_rule]}
+    return {"Type": "AWS::S3::Bucket", **RETAIN, "Properties": properties}
 
 
 def _tls_only_policy(bucket: str) -> dict:

@@ -18,7 +18,7 @@ from sitegen.problems import (
     is_integer,
     is_number,
     kind_of,
-    read_text,
+    read_yaml_file,
 )
 
 STAGES_FILE = Path(__file__).resolve().parents[1] / "stages.yaml"
@@ -71,13 +71,8 @@ def load_stage(name: str, path: Path = STAGES_FILE) -> Stage:
 def read_stages(path: Path = STAGES_FILE) -> tuple[dict[str, Stage] | None, list[Problem]]:
     """Load stages.yaml; return {name: Stage} (None if anything is wrong) and every problem found."""
     report = FileReport(path.name)
-    if not path.is_file():
-        report.at_line(1, "找不到这个文件：部署需要项目根目录下的 stages.yaml，写明每个环境的区域等设置")
-        return None, report.problems
-    text = read_text(path, report)
-    if text is None:
-        return None, report.problems
-    parsed, data = report.parse_yaml(text)
+    missing = "找不到这个文件：部署需要项目根目录下的 stages.yaml，写明每个环境的区域等设置"
+    parsed, data = read_yaml_file(path, report, missing)
     if not parsed:
         return None, report.problems
     if not isinstance(data, dict) or not isinstance(data.get("stages"), dict) or not data["stages"]:

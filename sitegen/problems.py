@@ -211,6 +211,18 @@ def read_text(path, report: FileReport) -> str | None:
         return None
 
 
+def read_yaml_file(path, report: FileReport, missing: str) -> tuple[bool, object]:
+    """Read and parse a YAML file as read_text and FileReport.parse_yaml do; a missing file is
+    recorded at line 1 with the message `missing`. Return (parsed, data)."""
+    if not path.is_file():
+        report.at_line(1, missing)
+        return False, None
+    text = read_text(path, report)
+    if text is None:
+        return False, None
+    return report.parse_yaml(text)
+
+
 def split_lines(text: str) -> list[str]:
     """Split text into lines the way editors count them (\\n, \\r\\n or \\r, nothing else)."""
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

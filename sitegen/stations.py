@@ -11,7 +11,15 @@ from typing import Any
 
 from sitegen.geo import COORDINATE_SYSTEMS, to_gcj02, to_wgs84
 from sitegen.hours import HoursError, WeekHours, parse_hours
-from sitegen.problems import FileReport, Problem, did_you_mean, full_width_hint, is_number, kind_of, read_text
+from sitegen.problems import (
+    FileReport,
+    Problem,
+    did_you_mean,
+    full_width_hint,
+    is_number,
+    kind_of,
+    read_yaml_file,
+)
 from sitegen.services import HOSTS, SERVICES
 
 STATIONS_FILE = "stations.yaml"
@@ -63,14 +71,8 @@ class StationsFile:
 def read_stations(root: Path) -> tuple[StationsFile | None, list[Problem]]:
     """Load root/stations.yaml; return it (None if anything is wrong) and every problem found."""
     report = FileReport(STATIONS_FILE)
-    path = root / STATIONS_FILE
-    if not path.is_file():
-        report.at_line(1, "找不到这个文件：网站需要在 lessons/ 旁边有一个 stations.yaml")
-        return None, report.problems
-    text = read_text(path, report)
-    if text is None:
-        return None, report.problems
-    parsed, data = report.parse_yaml(text)
+    missing = "找不到这个文件：网站需要在 lessons/ 旁边有一个 stations.yaml"
+    parsed, data = read_yaml_file(root / STATIONS_FILE, report, missing)
     if not parsed:
         return None, report.problems
     if not isinstance(data, dict):
