@@ -363,6 +363,30 @@ def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, co
     }
 
 
+@contextlib.contextmanager
+def api_on_own_table(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, folder: Path):
+    """Yield (the API's HTTP client, its table) on a new table of its own, for a module whose
+    tests share one; the table is deleted afterwards."""
+    import boto3
+    from chalicelib.tables import create_tables
+
+    name = f"test-{uuid.uuid4().hex[:12]}-submissions"
+    create_tables(dynamodb_client, {"submissions": name})
+    environment = {
+        **stage_environment(),
+        "SUBMISSIONS_TABLE": name,
+        "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
+        "S3_ENDPOINT_URL": dynamodb_endpoint,
+        "EXPORTS_BUCKET": exports_bucket,
+        CONTENT_IDS_VARIABLE: str(content_ids_file),
+    }
+    try:
+        with chalice_client(chalice_app, environment, folder) as api:
+            yield api, boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(name)
+    finally:
+        dynamodb_client.delete_table(TableName=name)
+
+
 @pytest.fixture
 def token_store(submissions_table):
     """Staff tokens in this test's table."""

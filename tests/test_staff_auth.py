@@ -6,17 +6,14 @@ import json
 import secrets
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from chalicelib.contentids import CONTENT_IDS_VARIABLE
 from chalicelib.errors import NotAuthenticated
 from chalicelib.store import OFFICE_TZ
-from chalicelib.tables import create_tables
 from chalicelib.tokens import TokenStore, hash_secret
-from conftest import FUNCTIONS_DIR, bearer, chalice_client, make_staff_world, stage_environment
+from conftest import FUNCTIONS_DIR, api_on_own_table, bearer, make_staff_world
 
 ROOT = FUNCTIONS_DIR.parent
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
@@ -167,22 +164,13 @@ def test_every_staff_route_is_in_the_table_and_guarded(chalice_app):
 @pytest.fixture(scope="module")
 def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, tmp_path_factory):
     """One table and its records for every refused call: refused calls change nothing (asserted)."""
-    name = f"test-{uuid.uuid4().hex[:12]}-submissions"
-    create_tables(dynamodb_client, {"submissions": name})
-    environment = {
-        **stage_environment(),
-        "SUBMISSIONS_TABLE": name,
-        "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-        "S3_ENDPOINT_URL": dynamodb_endpoint,
-        "EXPORTS_BUCKET": exports_bucket,
-        CONTENT_IDS_VARIABLE: str(content_ids_file),
-    }
-    table = boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(name)
-    with chalice_client(chalice_app, environment, tmp_path_factory.mktemp("shared")) as api:
+    folder = tmp_path_factory.mktemp("shared")
+    with api_on_own_table(
+        chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, folder
+    ) as (api, table):
         world = with_colleague(make_staff_world(api), TokenStore(table))
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
-    dynamodb_client.delete_table(TableName=name)
 
 
 @pytest.mark.needs("transactions")

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import boto3
 import pytest
-from chalicelib.contentids import CONTENT_IDS_VARIABLE
 from chalicelib.responses import FORBIDDEN_MESSAGE, OWN_TOKEN_MESSAGE, SIGN_IN_MESSAGE, TOKEN_NOT_FOUND_MESSAGE
 from chalicelib.store import OFFICE_TZ
-from chalicelib.tables import create_tables
 from chalicelib.tokens import IssuedToken, TokenStore, hash_secret
-from conftest import bearer, chalice_client, scan_all, stage_environment
+from conftest import api_on_own_table, bearer, scan_all
 
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 PUBLIC_KEYS = {"id", "name", "role", "stations", "created_at", "expires_at", "revoked_at"}
@@ -35,22 +31,14 @@ class Shared:
 
 @pytest.fixture(scope="module")
 def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, tmp_path_factory):
-    name = f"test-{uuid.uuid4().hex[:12]}-submissions"
-    create_tables(dynamodb_client, {"submissions": name})
-    environment = {
-        **stage_environment(),
-        "SUBMISSIONS_TABLE": name,
-        "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-        "EXPORTS_BUCKET": exports_bucket,
-        CONTENT_IDS_VARIABLE: str(content_ids_file),
-    }
-    table = boto3.resource("dynamodb", endpoint_url=dynamodb_endpoint).Table(name)
-    tokens = TokenStore(table)
-    with chalice_client(chalice_app, environment, tmp_path_factory.mktemp("tokens")) as api:
+    folder = tmp_path_factory.mktemp("tokens")
+    with api_on_own_table(
+        chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, folder
+    ) as (api, table):
+        tokens = TokenStore(table)
         admin = tokens.create("管理员甲", "admin", (), 30)
         station = tokens.create("驿站乙", "station", ("station-01",), 30)
         yield Shared(api, table, admin, station)
-    dynamodb_client.delete_table(TableName=name)
 
 
 def send(api, method, path, token, body=None):
