@@ -8,6 +8,7 @@ import json
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -199,3 +200,12 @@ def test_a_bad_period_is_refused_by_field(api, admin_token, query, field):
 
 def test_a_station_token_cannot_read_the_report(api, station_token):
     assert api.get(f"/staff/report?{WEEK}", headers=bearer(station_token.token)).status_code == 403
+
+
+def test_the_chart_library_the_site_serves_is_the_pinned_release():
+    root = Path(__file__).resolve().parents[1]
+    pinned = json.loads((root / "package-lock.json").read_text())["packages"]["node_modules/chart.js"]["version"]
+    served = (root / "sitegen/theme/assets/vendor/chart.umd.min.js").read_bytes()
+    assert f"Chart.js v{pinned}".encode() in served[:100]
+    # npm ci installs the release the lock file pins: the served copy is that file, byte for byte.
+    assert served == (root / "node_modules/chart.js/dist/chart.umd.min.js").read_bytes()
