@@ -47,7 +47,7 @@ def test_a_number_registered_twice_is_one_member_and_a_possible_duplicate():
         [
             _registration("a1", "pa"),
             _registration("a2", "pa", day="2026-11-03", transfer={"state": "done"}),
-            _registration("b1", "pb", liaison={"name": "王"}),
+            _registration("b1", "pb", liaison={"name": "王"}, branch={"id": "x"}),
             # Stored before the person index: counts as a person of its own.
             {"id": "old", "created_at": "2026-11-04T01:00:00Z", "day_key": "registration#2026-11-04#3"},
         ]
@@ -56,6 +56,7 @@ def test_a_number_registered_twice_is_one_member_and_a_possible_duplicate():
         "members_returned": 3,
         "registrations": 4,
         "members_with_liaison": 1,
+        "members_with_branch": 1,
         "members_transferred": 1,
     }
     assert duplicates == [

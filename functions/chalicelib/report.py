@@ -3,7 +3,7 @@
 Every figure is counted from the by_day index (one Query per office day and shard, with a
 projection of just what is counted), over the period and over the same number of days just
 before it. Figures about members describe the members who returned in the period, as they
-stand now: "paired with a liaison" counts those of them who have one today.
+stand now: "paired with a liaison" counts those of them who have one today, and so on.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ SECTIONS = (
             FigureDef("members_returned", "归队党员（按手机号去重）", "人"),
             FigureDef("registrations", "归队登记", "次"),
             FigureDef("members_with_liaison", "其中已结对联系人", "人"),
+            FigureDef("members_with_branch", "其中已分配到支部", "人"),
             FigureDef("members_transferred", "其中已完成组织关系转接", "人"),
         ),
     ),
@@ -113,6 +114,7 @@ def count_members(registrations: Iterable[Mapping]) -> tuple[dict, list[dict], l
         "members_returned": len(people),
         "registrations": sum(len(items) for items in people.values()),
         "members_with_liaison": sum(any("liaison" in item for item in items) for items in people.values()),
+        "members_with_branch": sum(any("branch" in item for item in items) for items in people.values()),
         "members_transferred": sum(
             any(item.get("transfer", {}).get("state") == "done" for item in items) for items in people.values()
         ),
@@ -182,7 +184,9 @@ def count_period(day_index: DayIndex, shards: int, period: Period, stations: int
         return day_index.gather(form, period.first, period.last, shards, projection)
 
     members, by_week, duplicates = count_members(
-        gather("registration", ("id", "day_key", "created_at", "person_key", "liaison.name", "transfer.state"))
+        gather(
+            "registration", ("id", "day_key", "created_at", "person_key", "liaison.name", "branch.id", "transfer.state")
+        )
     )
     study, by_lesson = count_study(gather("study", ("data.lesson", "data.member")))
     served, by_station = count_stations(
