@@ -161,6 +161,38 @@ def staff_stats(staff):
     return collect_stats(side.day_index, side.write_shards, query.day_from, query.day_to, where, members)
 
 
+@app.route("/staff/report", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_report(staff):
+    """The office's figures for a period, each beside the period before."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.report import collect_report
+
+    period = valid(staffinput.parse_report_query(_query(), _today()))
+    side = config.get_staff()
+    return collect_report(side.day_index, side.write_shards, period, len(config.get_content_ids().stations))
+
+
+@app.route("/staff/report/file", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_report_file(staff):
+    """Write the report as an XLSX workbook, a sheet a section, to S3; answer a link that downloads it."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.report import collect_report
+    from chalicelib.reportfile import XLSX_TYPE, report_file
+
+    period = valid(staffinput.parse_report_query(_body(), _today()))
+    side = config.get_staff()
+    content = config.get_content_ids()
+    report = collect_report(side.day_index, side.write_shards, period, len(content.stations))
+    with report_file(report, {"stations": content.stations, "lessons": content.lessons}) as (path, filename, fallback):
+        download = config.get_downloads().publish(path, filename, fallback, XLSX_TYPE)
+    side.audit.record(staff, "report.export", [download.key], {"from": report["from"], "to": report["to"]})
+    return {"url": download.url, "expires_at": download.expires_at, "filename": filename}
+
+
 @app.route("/staff/submissions/{form_name}", methods=["GET"], cors=STAFF_CORS)
 @staff_only()
 def staff_submissions(staff, form_name):

@@ -338,7 +338,12 @@ def exports_bucket(s3_client):
 # The content the API tests hand the app, as the build hands it the site's own.
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
-    frozenset({"lesson-01", "lesson-02", "heat-safety-summer", "using-stations"}),
+    {
+        "lesson-01": "测试第一课",
+        "lesson-02": "测试第二课",
+        "heat-safety-summer": "夏季防暑",
+        "using-stations": "如何使用驿站",
+    },
 )
 
 

@@ -103,8 +103,8 @@ def test_the_build_hands_over_every_station_and_published_lesson(tmp_path):
     ids = read_content_ids(path)
     assert ids == content_ids_of(content)
     assert ids.stations == {station.id: station.name for station in content.stations}
-    assert ids.lessons == {lesson.slug for lesson in content.lessons}
-    assert not ids.lessons & set(content.drafts)
+    assert ids.lessons == {lesson.slug: lesson.title for lesson in content.lessons}
+    assert not ids.lessons.keys() & set(content.drafts)
 
 
 def test_the_api_without_its_content_file_refuses_to_guess(tmp_path):

@@ -26,6 +26,7 @@ TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
 LIAISON = {"name": "王联络"}
+REPORT = {"from": TODAY, "to": TODAY}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
 ROUTES = [
@@ -78,6 +79,8 @@ ROUTES = [
     ),
     ("/staff/people", "GET", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/people", "DELETE", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
+    ("/staff/report", "GET", f"/staff/report?{ONE_DAY}", None, (f"/staff/report?{ONE_DAY}", None)),
+    ("/staff/report/file", "POST", "/staff/report/file", REPORT, ("/staff/report/file", REPORT)),
     ("/staff/audit", "GET", f"/staff/audit?{ONE_DAY}", None, (f"/staff/audit?{ONE_DAY}", None)),
     ("/staff/tokens", "GET", "/staff/tokens", None, ("/staff/tokens", None)),
     ("/staff/tokens", "POST", "/staff/tokens", NEW_TOKEN, ("/staff/tokens", NEW_TOKEN)),

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
 from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, has_station, validate_fields
+from chalicelib.report import Period
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
@@ -46,6 +47,7 @@ _MOBILE = Field("mobile", "mobile", "手机号码", "Mobile number", max_length=
 
 LIST_FIELDS = (_FROM, _TO, _STATION, _STATUS, _LIMIT, _CURSOR)
 STATS_FIELDS = (_FROM, _TO, _STATION)
+REPORT_FIELDS = (_FROM, _TO)
 AUDIT_FIELDS = (_FROM, _TO, _LIMIT, _CURSOR)
 PERSON_FIELDS = (_MOBILE,)
 REQUEST_CHANGE_FIELDS = (
@@ -225,6 +227,15 @@ def parse_stats_query(params: Mapping | None, today: date) -> tuple[StatsQuery |
     if errors:
         return None, errors
     return StatsQuery(day_from, day_to, clean.get("station")), {}
+
+
+def parse_report_query(params: Mapping | None, today: date) -> tuple[Period | None, dict[str, str]]:
+    """Return the checked office days of the report, or every error by field."""
+    clean, errors = _validate(REPORT_FIELDS, params)
+    day_from, day_to = _range(clean, today, errors)
+    if errors:
+        return None, errors
+    return Period(day_from, day_to), {}
 
 
 def parse_audit_query(params: Mapping | None, today: date) -> tuple[AuditQuery | None, dict[str, str]]:

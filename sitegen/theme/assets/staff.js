@@ -159,7 +159,7 @@
     keepToken(null);
     me = null;
     // Nothing read with the old token stays on the page for whoever signs in next.
-    ["[data-staff-stats-result]", "[data-staff-list-items]", "[data-staff-detail]", "[data-staff-export-result]",
+    ["[data-staff-stats-result]", "[data-staff-report-result]", "[data-staff-report-file-result]", "[data-staff-list-items]", "[data-staff-detail]", "[data-staff-export-result]",
       "[data-staff-people-result]", "[data-staff-audit-items]", "[data-staff-tokens]"].forEach(function (selector) { $(selector).textContent = ""; });
     forgetNewToken();
     $("[data-staff-app]").hidden = true;
@@ -216,6 +216,7 @@
     });
     if (name === "overview" && !$("[data-staff-stats-result]").hasChildNodes()) loadStats();
     if (name === "colleagues" && !$("[data-staff-tokens]").hasChildNodes()) loadTokens();
+    if (name === "report" && !$("[data-staff-report-result]").hasChildNodes()) loadReport();
   }
 
   /* ---- Numbers at a glance ---- */
@@ -543,6 +544,146 @@
     });
   }
 
+  /* ---- The office's report: figures beside the period before, charts, A4 print, workbook ---- */
+
+  // Chart.js is large for a phone: it is fetched (from this site) only when the report opens.
+  var chartLibrary = null;
+  function loadChartLibrary() {
+    if (!chartLibrary) {
+      chartLibrary = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = root.getAttribute("data-chart-script");
+        script.onload = function () { resolve(window.Chart); };
+        script.onerror = function () { chartLibrary = null; reject(new Error("chart library")); };
+        document.head.appendChild(script);
+      });
+    }
+    return chartLibrary;
+  }
+
+  function change(figure) {
+    if (figure.value === null || figure.previous === null) return "—";
+    var difference = Math.round((figure.value - figure.previous) * 10) / 10;
+    return difference > 0 ? "+" + difference : String(difference);
+  }
+
+  function reportTable(section) {
+    var table = el("table", "sw-report-table");
+    var head = el("tr");
+    [section.title, "本期", "上期", "变化"].forEach(function (text) { head.appendChild(el("th", null, text)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = el("tbody");
+    section.figures.forEach(function (figure) {
+      var row = el("tr");
+      row.setAttribute("data-figure", figure.key);
+      row.appendChild(el("th", null, figure.label + "（" + figure.unit + "）"));
+      row.appendChild(el("td", null, figure.value === null ? "—" : figure.value));
+      row.appendChild(el("td", null, figure.previous === null ? "—" : figure.previous));
+      row.appendChild(el("td", null, change(figure)));
+      body.appendChild(row);
+    });
+    table.appendChild(body);
+    return table;
+  }
+
+  // One chart: bars with their counts, a single week or lesson drawn as one bar of the usual width.
+  function reportChart(Chart, box, title, rows, names, horizontal) {
+    var figure = el("figure", "sw-report-chart");
+    figure.appendChild(el("figcaption", null, title));
+    var frame = el("div", "sw-report-canvas");
+    // Horizontal bars get a line each, so every name stays readable however many there are.
+    frame.style.height = horizontal ? Math.min(24 * Math.max(rows.length, 1) + 40, 320) + "px" : "180px";
+    var canvas = el("canvas");
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", title + "：" + rows.map(function (row) { return label(names, row.key) + " " + row.count; }).join("，"));
+    frame.appendChild(canvas);
+    figure.appendChild(frame);
+    box.appendChild(figure);
+    if (!rows.length) { frame.replaceWith(el("p", "sw-help", "没有数据")); return; }
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: rows.map(function (row) { return names ? label(names, row.key) : row.key; }),
+        datasets: [{ data: rows.map(function (row) { return row.count; }), backgroundColor: "#c62828", maxBarThickness: 28 }]
+      },
+      options: {
+        indexAxis: horizontal ? "y" : "x",
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    });
+  }
+
+  function duplicatesList(groups) {
+    var box = el("div", "sw-report-duplicates");
+    box.appendChild(el("h3", null, "可能重复的登记（同一手机号登记了不止一次）"));
+    box.appendChild(el("p", "sw-help", "归队人数已按手机号去重。请打开核对，是同一人就只在最早那条上跟进。"));
+    var list = el("ul", "sw-staff-list");
+    groups.forEach(function (group) {
+      var item = el("li");
+      group.registrations.forEach(function (record) {
+        var button = el("button", "md-button", chinaTime(record.created_at));
+        button.type = "button";
+        button.addEventListener("click", function () { openRecord({ form: "registration", id: record.id }); });
+        item.appendChild(button);
+      });
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function loadReport() {
+    var form = $("[data-staff-report]");
+    var out = $("[data-staff-report-result]");
+    out.textContent = "正在统计…";
+    call("GET", "staff/report" + query(formValues(form))).then(function (answer) {
+      out.textContent = "";
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { out.appendChild(el("p", "sw-result is-error", problemText(answer))); return; }
+      var report = answer.data;
+      out.appendChild(el("h2", null, "工作报告"));
+      out.appendChild(el("p", "sw-help", "本期 " + report.from + " 至 " + report.to + "；上期 " + report.previous_from + " 至 " + report.previous_to + "。归队党员的结对、转接按现在的情况统计。"));
+      var tables = el("div", "sw-report-tables");
+      report.sections.forEach(function (section) { tables.appendChild(reportTable(section)); });
+      out.appendChild(tables);
+      var charts = el("div", "sw-report-charts");
+      out.appendChild(charts);
+      if (report.duplicates.length) out.appendChild(duplicatesList(report.duplicates));
+      loadChartLibrary().then(function (Chart) {
+        reportChart(Chart, charts, "每周归队（按周一日期）", report.charts.members_by_week, null, false);
+        reportChart(Chart, charts, "各课学习人次", report.charts.study_by_lesson, NAMES.lessons, true);
+        reportChart(Chart, charts, "各驿站签到人次", report.charts.checkins_by_station, NAMES.stations, true);
+        charts.setAttribute("data-drawn", "");
+      }, function () {
+        charts.appendChild(el("p", "sw-result is-error", "图表没有加载出来，数字不受影响；请检查网络后刷新。"));
+      });
+    });
+  }
+
+  function reportFile() {
+    var form = $("[data-staff-report]");
+    var result = $("[data-staff-report-file-result]");
+    var button = $("[data-staff-report-file]");
+    button.disabled = true;
+    say(result, "正在生成 Excel 文件…", true);
+    call("POST", "staff/report/file", formValues(form)).then(function (answer) {
+      button.disabled = false;
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      result.textContent = "";
+      result.className = "sw-result is-ok";
+      var link = el("a", "md-button md-button--primary", "下载 " + answer.data.filename);
+      link.href = answer.data.url;
+      link.rel = "noopener";
+      link.setAttribute("data-staff-download", "");
+      result.appendChild(link);
+    });
+  }
+
   /* ---- One person: everything stored, and erasing it ---- */
 
   function findPerson(form) {
@@ -750,6 +891,9 @@
       event.preventDefault();
       exportFile(exportForm, (event.submitter && event.submitter.value) || chosen);
     });
+    $("[data-staff-report]").addEventListener("submit", function (event) { event.preventDefault(); loadReport(); });
+    $("[data-staff-report-file]").addEventListener("click", reportFile);
+    $("[data-staff-report-print]").addEventListener("click", function () { window.print(); });
     $("[data-staff-people]").addEventListener("submit", function (event) { event.preventDefault(); findPerson(event.target); });
     $("[data-staff-audit]").addEventListener("submit", function (event) { event.preventDefault(); loadAudit(false); });
     $("[data-staff-audit-more]").addEventListener("click", function () { loadAudit(true); });
