@@ -325,6 +325,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
         TRANSFER_FIELDS,
+        branch_fields,
         token_fields,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
@@ -346,6 +347,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "statuses": STATUS_LABELS,
         "transitions": {status: sorted(targets) for status, targets in TRANSITIONS.items()},
         "stations": {station.id: station.name for station in content.stations},
+        "branches": {branch.id: branch.name for branch in content.branches},
         "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
@@ -356,6 +358,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
     actions = [
         StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
         StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
+        StaffAction("branch", "所属支部", "保存支部", branch_fields({b.id: b.name for b in content.branches})),
         StaffAction("follow-up", "记一次跟进", "记下", FOLLOW_UP_FIELDS),
         StaffAction("transfer", "组织关系转接", "保存进展", TRANSFER_FIELDS),
     ]
@@ -369,6 +372,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),
         stations=content.stations,
+        branches=content.branches,
         statuses=STATUS_LABELS,
         formats=FORMATS,
     )

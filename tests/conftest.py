@@ -339,6 +339,7 @@ def exports_bucket(s3_client):
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
     frozenset({"lesson-01", "lesson-02", "heat-safety-summer", "using-stations"}),
+    branches={"branch-01": "测试一号支部", "branch-02": "测试二号支部"},
 )
 
 

@@ -26,6 +26,7 @@ TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
 LIAISON = {"name": "王联络"}
+BRANCH = {"branch": "branch-01"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
 ROUTES = [
@@ -54,6 +55,13 @@ ROUTES = [
         "/staff/members/{member}/liaison",
         LIAISON,
         ("/staff/members/{member}/liaison", LIAISON),
+    ),
+    (
+        "/staff/members/{member_id}/branch",
+        "PUT",
+        "/staff/members/{member}/branch",
+        BRANCH,
+        ("/staff/members/{member}/branch", BRANCH),
     ),
     (
         "/staff/members/{member_id}/follow-ups",
