@@ -481,8 +481,10 @@
       function (values) { return call("PUT", path + "/branch", values); });
     // Who assigned the branch, and when, as the member's record keeps it.
     if (record.branch) {
-      $("h3", branch).insertAdjacentElement("afterend", el("p", "sw-help",
-        record.branch.name + " · " + chinaTime(record.branch.assigned_at) + " 由 " + record.branch.by_name + " 分配"));
+      var assigned = el("p", "sw-help",
+        record.branch.name + " · " + chinaTime(record.branch.assigned_at) + " 由 " + record.branch.by_name + " 分配");
+      assigned.setAttribute("data-staff-assigned", "");
+      $("h3", branch).insertAdjacentElement("afterend", assigned);
     }
     out.appendChild(branch);
     out.appendChild(historyList("跟进记录", record.follow_ups, function (entry) {
