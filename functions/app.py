@@ -204,10 +204,10 @@ def staff_submissions(staff, form_name):
     form = forms.FORMS.get(form_name)
     if form is None:
         raise Missing(NOT_FOUND_MESSAGE)
-    query = valid(staffinput.parse_list_query(form, _query(), _today()))
+    query = valid(staffinput.parse_list_query(form, _query(), _today(), config.get_content_ids().branches))
     station, scope = station_scope(staff, form, query.station)
     side = config.get_staff()
-    where = record_filter(station, query.status, scope)
+    where = record_filter(station, query.status, scope, query.branch)
     items, position = side.records.page(form, query.day_from, query.day_to, query.limit, query.after, where)
     if items:
         side.audit.record(staff, "submissions.list", [item["id"] for item in items], {"form": form.name})
@@ -266,6 +266,20 @@ def staff_member_liaison(staff, member_id):
     return public_record(config.get_staff().updates.set_liaison(_member_id(member_id), liaison, staff))
 
 
+@app.route("/staff/members/{member_id}/branch", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_member_branch(staff, member_id):
+    """Assign a member to the branch where they take part in organisation life."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
+    branches = config.get_content_ids().branches
+    assignment = valid(staffinput.parse_branch(_body(), branches))
+    name = branches[assignment.branch]
+    return public_record(config.get_staff().updates.set_branch(_member_id(member_id), assignment, name, staff))
+
+
 @app.route("/staff/members/{member_id}/follow-ups", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
 @staff_only(admin_only=True)
 def staff_member_follow_up(staff, member_id):
@@ -299,15 +313,24 @@ def staff_export(staff):
     from chalicelib import exports, staffinput
     from chalicelib.records import record_filter
 
-    wanted = valid(staffinput.parse_export(_body(), _today()))
+    wanted = valid(staffinput.parse_export(_body(), _today(), config.get_content_ids().branches))
     station, scope = station_scope(staff, wanted.form, wanted.station)
     side = config.get_staff()
-    station_names = config.get_content_ids().stations
+    content = config.get_content_ids()
+    station_names = content.stations
     filename, fallback = exports.export_filenames(
-        wanted.form, wanted.day_from, wanted.day_to, wanted.station, wanted.status, wanted.format, station_names
+        wanted.form,
+        wanted.day_from,
+        wanted.day_to,
+        wanted.station,
+        wanted.status,
+        wanted.format,
+        station_names,
+        wanted.branch,
+        content.branches,
     )
     items = side.records.stream(
-        wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope)
+        wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope, wanted.branch)
     )
     seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
     written = exports.export_file(wanted.form, wanted.format, items, station_names, fallback, seconds_left)
@@ -319,6 +342,7 @@ def staff_export(staff):
         "to": wanted.day_to.isoformat(),
         "station": station or ",".join(scope or ()),
         "status": wanted.status or "",
+        "branch": wanted.branch or "",
         "format": wanted.format,
         "rows": rows,
     }

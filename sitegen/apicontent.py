@@ -1,4 +1,4 @@
-"""What the build hands the API: the ids of the stations and lessons it built, with their names."""
+"""What the build hands the API: the ids of the stations, lessons and branches it built, with their names."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from sitegen.formdefs import CONTENT_IDS_FILE, ContentIds, write_content_ids
 
 
 def content_ids_of(content: Content) -> ContentIds:
-    """Return the ids a submission may name: every station, every published lesson (no drafts), with names."""
+    """Return the ids the API checks: every station, every published lesson (no drafts), every branch."""
     return ContentIds(
         {station.id: station.name for station in content.stations},
         {lesson.slug: lesson.title for lesson in content.lessons},
+        branches={branch.id: branch.name for branch in content.branches},
     )
 
 

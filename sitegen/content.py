@@ -1,4 +1,5 @@
-"""The one entry point to the site's content: lessons/ and stations.yaml, loaded and validated together."""
+"""The one entry point to the site's content: lessons/, stations.yaml and branches.yaml, loaded and
+validated together."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.branches import Branch, read_branches
 from sitegen.lessons import Lesson, read_lessons
 from sitegen.problems import ContentError, Problem
 from sitegen.stations import Station, read_stations
@@ -19,19 +21,22 @@ class Content:
     drafts: tuple[str, ...]
     stations: tuple[Station, ...]
     coordinates: str
+    branches: tuple[Branch, ...] = ()
 
 
 def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
-    """Load and validate lessons/ and stations.yaml under root; every problem in one pass."""
+    """Load and validate lessons/, stations.yaml and branches.yaml under root; every problem in one pass."""
     root = Path(root)
     lessons, lesson_problems = read_lessons(root)
     stations_file, station_problems = read_stations(root)
-    problems = sorted(lesson_problems + station_problems)
+    branches, branch_problems = read_branches(root)
+    problems = sorted(lesson_problems + station_problems + branch_problems)
     if problems or stations_file is None:
         return None, problems
     published = sorted((lesson for lesson in lessons if not lesson.draft), key=_reading_order)
     drafts = tuple(sorted(lesson.slug for lesson in lessons if lesson.draft))
-    return Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates), []
+    content = Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates, branches)
+    return content, []
 
 
 def load_content(root: Path) -> Content:

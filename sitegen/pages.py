@@ -1,4 +1,4 @@
-"""Render the generated pages of the site (home, stations, forms, posters) from content."""
+"""Render the generated pages of the site (home, stations, branches, forms, posters) from content."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import jinja2
 import material
@@ -212,24 +213,30 @@ class ListedStation:
     lng: float
 
 
-def stations_by_town(stations: tuple[Station, ...]) -> list[Station]:
-    """The stations grouped by town, towns in the order stations.yaml first names them."""
+class _InTown(Protocol):
+    @property
+    def town(self) -> str: ...
+
+
+Place = TypeVar("Place", bound=_InTown)
+
+
+def by_town(places: tuple[Place, ...]) -> list[Place]:
+    """The stations or branches grouped by town, towns in the order their file first names them."""
     # Without the phone's location this is the list's order. Editors put the county seat
     # first and group by town, so the page reads like the file and like the county; the
     # grouping only tidies a file that strays. Not "open now" first: that order would change
     # with the clock and differ from the page without JavaScript, so a member could not
     # find the station they know; each entry says whether it is open instead.
-    towns: dict[str, list[Station]] = {}
-    for station in stations:
-        towns.setdefault(station.town, []).append(station)
-    return [station for group in towns.values() for station in group]
+    towns: dict[str, list[Place]] = {}
+    for place in places:
+        towns.setdefault(place.town, []).append(place)
+    return [place for group in towns.values() for place in group]
 
 
 def listed_stations(content: Content) -> list[ListedStation]:
     """The stations list's entries, in its order without the phone's location."""
-    return [
-        ListedStation(station, *station.gcj02(content.coordinates)) for station in stations_by_town(content.stations)
-    ]
+    return [ListedStation(station, *station.gcj02(content.coordinates)) for station in by_town(content.stations)]
 
 
 # How many stations the stations list shows before the member asks for more.
@@ -254,6 +261,12 @@ def render_plain_station_list(content: Content) -> str:
     return _render("station_list.md.j2", "station-list/", stations=listed_stations(content))
 
 
+def render_branches_index(content: Content) -> str:
+    """The branches list: where and when each branch meets, its phone, and the finder that
+    finder.js adds on top (nearest first, distance, map links)."""
+    return _render("branches_index.md.j2", "branches/", branches=by_town(content.branches))
+
+
 def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
     """Every generated Markdown page, by its source path (`stations/<id>.md`)."""
     pages = {
@@ -261,6 +274,7 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
         "lessons/index.md": _render("lessons_index.md.j2", "lessons/", content=content),
         "stations/index.md": render_stations_index(content),
         "station-list.md": render_plain_station_list(content),
+        "branches/index.md": render_branches_index(content),
         "status.md": _render("status.md.j2", "status/", settings=settings, ticket_pattern=TICKET_PATTERN),
         "thanks.md": _render("thanks.md.j2", "thanks/", ticket_pattern=TICKET_PATTERN),
         "privacy.md": _render("privacy.md.j2", "privacy/", entries=privacy_entries(), contact=settings.privacy),
@@ -311,6 +325,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
         TRANSFER_FIELDS,
+        branch_fields,
         token_fields,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
@@ -332,6 +347,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "statuses": STATUS_LABELS,
         "transitions": {status: sorted(targets) for status, targets in TRANSITIONS.items()},
         "stations": {station.id: station.name for station in content.stations},
+        "branches": {branch.id: branch.name for branch in content.branches},
         "lessons": {lesson.slug: lesson.title for lesson in content.lessons},
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
@@ -342,6 +358,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
     actions = [
         StaffAction("request", "处理", "保存", REQUEST_CHANGE_FIELDS),
         StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
+        StaffAction("branch", "所属支部", "保存支部", branch_fields({b.id: b.name for b in content.branches})),
         StaffAction("follow-up", "记一次跟进", "记下", FOLLOW_UP_FIELDS),
         StaffAction("transfer", "组织关系转接", "保存进展", TRANSFER_FIELDS),
     ]
@@ -355,6 +372,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),
         stations=content.stations,
+        branches=content.branches,
         statuses=STATUS_LABELS,
         formats=FORMATS,
     )

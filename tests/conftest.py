@@ -344,6 +344,7 @@ TEST_CONTENT_IDS = ContentIds(
         "heat-safety-summer": "夏季防暑",
         "using-stations": "如何使用驿站",
     },
+    branches={"branch-01": "测试一号支部", "branch-02": "测试二号支部"},
 )
 
 

@@ -243,6 +243,8 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None
     ok(api.patch(f"/staff/requests/{ticket}", headers=admin, body=json.dumps(change, ensure_ascii=False).encode()))
     liaison = json.dumps({"name": "王红", "mobile": "13900139000"}, ensure_ascii=False).encode()
     ok(api.put(f"/staff/members/{member}/liaison", headers=admin, body=liaison))
+    ok(api.put(f"/staff/members/{member}/branch", headers=admin, body=json.dumps({"branch": "branch-01"}).encode()))
+    ok(api.get(f"/staff/submissions/registration?{today}&branch=branch-01", headers=admin))
     ok(api.put(f"/staff/members/{member}/transfer", headers=admin, body=json.dumps({"state": "in_progress"}).encode()))
     for number in range(FOLLOW_UPS):
         note = "".join(chr(0x20000 + number + offset) for offset in range(500))

@@ -7,13 +7,18 @@ import uuid
 
 import pytest
 from chalicelib.forms import DEFAULT_MAX_LENGTH
-from chalicelib.staffinput import DATE_PATTERN, FOLLOW_UP_FIELDS, LIAISON_FIELDS, TRANSFER_FIELDS
+from chalicelib.staffinput import DATE_PATTERN, FOLLOW_UP_FIELDS, LIAISON_FIELDS, TRANSFER_FIELDS, branch_fields
 from conftest import new_phone_context, post_to_stack
+
+from sitegen.content import load_content
+from sitegen.site import ROOT
 
 pytestmark = pytest.mark.browser
 STATION = "hongqi-first-street"
 # The narrowest common phone screen.
 PHONE_WIDTH = 390
+# The sample branches (branches.yaml), which `build.py serve` hands the console and the API.
+BRANCHES = {branch.id: branch.name for branch in load_content(ROOT).branches}
 
 
 def submit_request(stack) -> str:
@@ -154,7 +159,13 @@ def rendered_fields(page, action: str) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("action", "fields"), [("liaison", LIAISON_FIELDS), ("follow-up", FOLLOW_UP_FIELDS), ("transfer", TRANSFER_FIELDS)]
+    ("action", "fields"),
+    [
+        ("liaison", LIAISON_FIELDS),
+        ("branch", branch_fields(BRANCHES)),
+        ("follow-up", FOLLOW_UP_FIELDS),
+        ("transfer", TRANSFER_FIELDS),
+    ],
 )
 def test_the_consoles_forms_are_the_apis_own_field_definitions(stack, phone, action, fields):
     sign_in(phone, stack)
@@ -200,6 +211,47 @@ def test_a_liaison_follow_up_and_transfer_are_saved_from_the_rendered_forms(stac
     phone.click("[data-staff-detail] form:has(select[name=state]) button[type=submit]")
     phone.wait_for_selector("[data-staff-notice]:has-text('已保存')")
     assert phone.input_value("[data-staff-detail] select[name=state]") == "in_progress"
+
+
+def listed_names(page) -> list[str]:
+    return page.eval_on_selector_all("[data-staff-list-items] strong", "names => names.map(n => n.textContent)")
+
+
+def test_a_member_is_assigned_a_branch_and_the_list_filters_by_it(stack, phone):
+    assigned, other = ("郑" + uuid.uuid4().hex[:4], "钱" + uuid.uuid4().hex[:4])
+    submit_registration(stack, assigned)
+    submit_registration(stack, other)
+    branch, branch_name = "express-logistics", BRANCHES["express-logistics"]
+    sign_in(phone, stack)
+    phone.click("a[data-tab=records]")
+    phone.select_option("[data-staff-list] select[name=form]", "registration")
+    phone.click("[data-staff-list] button[type=submit]")
+    phone.click(f".sw-staff-item:has-text('{assigned}')")
+
+    form = "[data-staff-detail] form:has(select[name=branch])"
+    phone.select_option(f"{form} select[name=branch]", branch)
+    phone.click(f"{form} button[type=submit]")
+    phone.wait_for_selector("[data-staff-notice]:has-text('已保存')")
+    assert phone.input_value(f"{form} select[name=branch]") == branch
+    # When and by whom, in China time, as the member's record keeps it.
+    line = phone.text_content(f"{form} [data-staff-assigned]")
+    assert line.startswith(branch_name + " · " + phone.input_value("[data-staff-list] input[name=to]"))
+    assert line.endswith("分配")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+
+    phone.click("a[data-tab=records]")
+    phone.select_option("[data-staff-list] select[name=branch]", branch)
+    phone.click("[data-staff-list] button[type=submit]")
+    phone.wait_for_selector("[data-staff-list-result]:has-text('共显示')")
+    names = listed_names(phone)
+    assert any(name.startswith(assigned) for name in names)
+    assert not any(name.startswith(other) for name in names)
+    assert branch_name in phone.text_content(f".sw-staff-item:has-text('{assigned}')")
+
+    phone.select_option("[data-staff-list] select[name=branch]", "")
+    phone.click("[data-staff-list] button[type=submit]")
+    phone.wait_for_selector(f".sw-staff-item:has-text('{other}')")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
 def test_the_console_keeps_china_time_on_a_phone_in_another_zone(stack, browser):

@@ -1,5 +1,6 @@
-"""The station finder on the stations list: nearest first, open now in China's time, filter
-by service, map links in GCJ-02; a small page with many stations; a plain list without JavaScript."""
+"""The finder on the stations list: nearest first, open now in China's time, filter by service,
+map links in GCJ-02; a small page with many stations; a plain list without JavaScript. And the
+same finder on the branches list: nearest first, distance, map links, when each meets, its phone."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sitegen.chromium import PHONE
 from sitegen.content import load_content
 from sitegen.geo import amap_link, gcj02_to_wgs84, haversine_m, tencent_link, wgs84_to_gcj02
 from sitegen.local_stack import serve_site
-from sitegen.pages import icon_symbol, render_stations_index, stations_by_town
+from sitegen.pages import by_town, icon_symbol, render_stations_index
 from sitegen.services import SERVICES
 from sitegen.site import ROOT, build_site
 from tests.test_geo import IN_CHINA, KNOWN_WGS_GCJ, OUTSIDE_CHINA
@@ -92,6 +93,37 @@ stations:
 """
 TOWN_ORDER = ["first-street", "bank", "pharmacy", "night-market", "weekdays", "late-shop"]
 
+# Written in WGS-84, so the list must convert them for the maps; the towns interleave too.
+BRANCHES_YAML = """\
+coordinates: wgs84
+branches:
+  - id: hongqi
+    name: 红旗社区党支部
+    kind: community
+    town: 泗城镇
+    address: 红旗社区党群服务中心二楼
+    location: {lat: 33.4806, lng: 117.8840}
+    phone: "0557-7000112"
+    meets: 每月 5 日 19:30 主题党日
+  - id: dunji
+    name: 墩集镇社区党支部
+    kind: community
+    town: 墩集镇
+    address: 墩集镇便民服务中心二楼
+    location: {lat: 33.5535, lng: 117.8180}
+    phone: "0557-7000318"
+    meets: 每月 10 日 19:00 主题党日
+  - id: riders
+    name: 外卖配送平台联合党支部;A:B
+    kind: platform
+    town: 泗城镇
+    address: 汴河大道配送站
+    location: {lat: 33.4725, lng: 117.8915}
+    phone: "13955700231"
+    meets: 每月 15 日 15:00，可在线参加
+"""
+BRANCH_TOWN_ORDER = ["hongqi", "riders", "dunji"]
+
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
@@ -105,6 +137,7 @@ def project(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     (root / "stations.yaml").write_text(STATIONS_YAML, encoding="utf-8")
+    (root / "branches.yaml").write_text(BRANCHES_YAML, encoding="utf-8")
     return root
 
 
@@ -401,17 +434,17 @@ def test_without_javascript_the_list_is_plain_links(open_phone, site, content):
     assert "高德地图导航" in page.text_content(".sw-station")
 
 
-def test_the_finder_script_is_loaded_on_the_stations_list_only(site, project):
+def test_the_finder_script_is_loaded_on_the_stations_and_branches_lists_only(site, project):
     built = project / "site"
-    assert '<script src="../assets/finder.js" defer></script>' in (built / "stations" / "index.html").read_text(
-        encoding="utf-8"
-    )
+    for page in ("stations", "branches"):
+        html = (built / page / "index.html").read_text(encoding="utf-8")
+        assert '<script src="../assets/finder.js" defer></script>' in html, page
     for page in ("index.html", "stations/bank/index.html", "lessons/index.html", "register/index.html"):
         assert "finder.js" not in (built / page).read_text(encoding="utf-8"), page
 
 
 def test_stations_are_listed_by_town_in_the_order_the_file_first_names_them(content):
-    assert [station.id for station in stations_by_town(content.stations)] == TOWN_ORDER
+    assert [station.id for station in by_town(content.stations)] == TOWN_ORDER
 
 
 def test_many_stations_share_one_drawing_of_each_icon(content):
@@ -466,3 +499,63 @@ def test_without_javascript_a_long_list_links_to_every_station(open_phone, short
     page.click(f"text=查看全部 {len(content.stations)} 个驿站")
     for station in content.stations:
         assert page.locator(f"a[href$='stations/{station.id}/']").count() == 1
+
+
+# ---- The branches list ----
+
+
+def branch_ids(page) -> list[str]:
+    return page.eval_on_selector_all("[data-finder-list] > li", "items => items.map(li => li.dataset.sanweiBranch)")
+
+
+@pytest.mark.browser
+def test_the_branch_nearest_the_member_comes_first_with_its_distance(open_phone, site, content):
+    riders = next(branch for branch in content.branches if branch.id == "riders")
+    # The phone's GPS gives WGS-84, as the file is written: standing at the riders' branch.
+    page = open_phone(geolocation={"latitude": riders.lat, "longitude": riders.lng}, permissions=["geolocation"])
+    page.goto(site + "branches/")
+    page.wait_for_selector(".sw-finder.is-ready")
+    assert branch_ids(page) == BRANCH_TOWN_ORDER
+    # No distance before the member asks: the line is empty, and takes no room.
+    assert not page.is_visible("li[data-sanwei-branch='riders'] .sw-state")
+
+    page.click("[data-finder-locate]")
+    expect(page.locator("[data-finder-list] > li").first).to_have_attribute("data-sanwei-branch", "riders")
+    here = riders.gcj02()
+    expected = {branch.id: haversine_m(*here, *branch.gcj02()) for branch in content.branches}
+    assert branch_ids(page) == sorted(expected, key=expected.get)
+    assert page.text_content("li[data-sanwei-branch='riders'] .sw-state") == "距离 50 米内"
+    assert page.text_content("li[data-sanwei-branch='dunji'] .sw-state") == f"距离 {expected['dunji'] / 1000:.1f} 公里"
+    assert "由近到远" in page.text_content("[data-finder-status]")
+
+
+@pytest.mark.browser
+def test_each_branch_shows_when_it_meets_its_phone_and_map_links_in_gcj02(open_phone, site, content):
+    page = open_phone()
+    page.goto(site + "branches/")
+    page.wait_for_selector(".sw-finder.is-ready")
+    for branch in content.branches:
+        item = f"li[data-sanwei-branch='{branch.id}']"
+        assert page.text_content(f"{item} .sw-meets") == f"组织生活：{branch.meets}"
+        assert f"{branch.kind_zh} · {branch.town} · {branch.address}" in page.text_content(item)
+        lat, lng = branch.gcj02()
+        links = page.eval_on_selector_all(f"{item} .sw-acts a", "links => links.map(a => [a.textContent, a.href])")
+        assert links == [
+            [f"打电话 {branch.phone}", f"tel:{branch.phone}"],
+            ["高德地图", amap_link(branch.name, round(lat, 6), round(lng, 6))],
+            ["腾讯地图", tencent_link(branch.name, round(lat, 6), round(lng, 6))],
+        ]
+
+
+@pytest.mark.browser
+def test_the_home_page_leads_to_the_branches_and_without_javascript_they_are_all_there(open_phone, site, content):
+    page = open_phone(java_script_enabled=False)
+    page.goto(site)
+    page.click("text=身边的支部")
+    assert page.url == site + "branches/"
+    assert not page.is_visible("[data-finder]")
+    assert branch_ids(page) == BRANCH_TOWN_ORDER
+    for branch in content.branches:
+        item = f"li[data-sanwei-branch='{branch.id}']"
+        assert page.is_visible(f"{item} .sw-meets")
+        assert page.get_attribute(f"{item} a[href^='tel:']", "href") == f"tel:{branch.phone}"

@@ -105,6 +105,12 @@ def test_a_saved_lesson_reaches_the_open_page_by_itself(project, serve, phone):
     assert "驿站里新添了一台饮水机。" in get(serve["site"] + LESSON_PAGE)[1]
 
 
+def test_a_saved_branches_yaml_reaches_the_open_branches_list(project, serve, phone):
+    phone.goto(serve["site"] + "branches/")
+    edit(project, "branches.yaml", "每月 10 日 19:00 主题党日", "每月 12 日 19:00 主题党日")
+    phone.get_by_text("组织生活：每月 12 日 19:00 主题党日").wait_for(timeout=60_000)
+
+
 def test_a_change_of_words_renders_the_page_alone_exactly_as_a_full_build(project, serve, tmp_path):
     edit(project, LESSON, "## 驿站是什么", "## 驿站是什么\n\n驿站的门口有一块红色的牌子。")
     wait_until(lambda: "驿站的门口有一块红色的牌子。" in served_page(serve))

@@ -27,6 +27,7 @@ ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
 LIAISON = {"name": "王联络"}
 REPORT = {"from": TODAY, "to": TODAY}
+BRANCH = {"branch": "branch-01"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
 ROUTES = [
@@ -55,6 +56,13 @@ ROUTES = [
         "/staff/members/{member}/liaison",
         LIAISON,
         ("/staff/members/{member}/liaison", LIAISON),
+    ),
+    (
+        "/staff/members/{member_id}/branch",
+        "PUT",
+        "/staff/members/{member}/branch",
+        BRANCH,
+        ("/staff/members/{member}/branch", BRANCH),
     ),
     (
         "/staff/members/{member_id}/follow-ups",

@@ -1,4 +1,4 @@
-"""The site's content as the API knows it: station and lesson ids with their names.
+"""The site's content as the API knows it: station, lesson and branch ids with their names.
 
 The build writes this file into chalicelib/ (`python build.py`, and `build.py serve`), so
 Chalice packages it with the function: a deploy hands over the ids of the content it was
@@ -19,23 +19,33 @@ CONTENT_IDS_VARIABLE = "CONTENT_IDS_FILE"
 
 @dataclass(frozen=True)
 class ContentIds:
-    """The stations and lessons a submission may name (id → name or title, as the site shows it)."""
+    """The stations and lessons a submission may name, and the branches staff may assign a member
+    to (each id → its name or title, as the site shows it)."""
 
     stations: dict[str, str] = field(default_factory=dict)
     lessons: dict[str, str] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        """Return the file's text: stations in the content's order, lessons by id."""
-        body = {"stations": self.stations, "lessons": dict(sorted(self.lessons.items()))}
+        """Return the file's text: stations and branches in the content's order, lessons by id."""
+        body = {
+            "stations": self.stations,
+            "lessons": dict(sorted(self.lessons.items())),
+            "branches": self.branches,
+        }
         return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> ContentIds:
-        """Return the ids a file written by to_json() holds."""
+        """Return the ids a file written by to_json() holds; parts a part older file lacks are empty."""
         body = json.loads(text)
         lessons = body["lessons"]
-        # A file written before lessons had their titles here lists their ids only.
-        return cls(dict(body["stations"]), dict(lessons) if isinstance(lessons, dict) else {id: id for id in lessons})
+        return cls(
+            dict(body["stations"]),
+            # A file written before lessons had their titles here lists their ids only.
+            dict(lessons) if isinstance(lessons, dict) else {id: id for id in lessons},
+            branches=dict(body.get("branches", {})),
+        )
 
 
 def content_ids_path() -> Path:

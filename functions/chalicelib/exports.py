@@ -106,6 +106,11 @@ def _field_column(field) -> Column:
     return Column(field.label_zh, "text", width, get)
 
 
+def _branch_day(item: Mapping) -> date | None:
+    assigned = office_time(item.get("branch", {}).get("assigned_at"))
+    return assigned.date() if assigned else None
+
+
 def _last_follow_up(item: Mapping) -> date | None:
     dates = [entry["date"] for entry in item.get("follow_ups", [])]
     return date.fromisoformat(max(dates)) if dates else None
@@ -121,6 +126,9 @@ _REQUEST_COLUMNS = (
 _REGISTRATION_COLUMNS = (
     Column("联系人", "text", 10, lambda item: item.get("liaison", {}).get("name")),
     Column("联系人电话", "text", 14, lambda item: item.get("liaison", {}).get("mobile")),
+    # The branch's name as it was when the member was assigned (updates.set_branch says why).
+    Column("所属支部", "text", 24, lambda item: item.get("branch", {}).get("name")),
+    Column("分配支部日期", "date", 13, _branch_day),
     Column("跟进次数", "number", 9, lambda item: len(item.get("follow_ups", []))),
     Column("最近跟进", "date", 12, _last_follow_up),
     Column(
@@ -237,6 +245,8 @@ def export_filenames(
     status: str | None,
     file_format: str,
     station_names: Mapping[str, str],
+    branch: str | None = None,
+    branch_names: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """Return (the file's Chinese name, an ASCII name for old browsers and the S3 key)."""
     chinese = [form.title_zh, day_from.isoformat(), day_to.isoformat()]
@@ -247,6 +257,9 @@ def export_filenames(
     if status:
         chinese.append(STATUS_LABELS[status])
         plain.append(status)
+    if branch:
+        chinese.append((branch_names or {}).get(branch, branch))
+        plain.append(branch)
     return "_".join(chinese) + f".{file_format}", "_".join(plain) + f".{file_format}"
 
 

@@ -30,8 +30,10 @@ def canonical_id(text: str) -> str | None:
     return None if problem else canonical
 
 
-def record_filter(station: str | None, status: str | None, scope: tuple[str, ...] | None) -> Filter | None:
-    """Return the filter for one station (or the stations of a scope) and a request status."""
+def record_filter(
+    station: str | None, status: str | None, scope: tuple[str, ...] | None, branch: str | None = None
+) -> Filter | None:
+    """Return the filter for one station (or the stations of a scope), a request status and a member's branch."""
     names = {"#f_data": "data", "#f_station": "station"}
     parts: list[Filter | None] = []
     if station is not None:
@@ -41,6 +43,9 @@ def record_filter(station: str | None, status: str | None, scope: tuple[str, ...
         parts.append(Filter(f"#f_data.#f_station IN ({', '.join(placeholders)})", names, placeholders))
     if status is not None:
         parts.append(Filter("#f_status = :f_status", {"#f_status": "status"}, {":f_status": status}))
+    if branch is not None:
+        names = {"#f_branch": "branch", "#f_branch_id": "id"}
+        parts.append(Filter("#f_branch.#f_branch_id = :f_branch", names, {":f_branch": branch}))
     return combine(parts)
 
 

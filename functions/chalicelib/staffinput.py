@@ -29,6 +29,7 @@ FORMATS = {"csv": "CSV（Excel 可直接打开）", "xlsx": "Excel 工作簿"}
 UNKNOWN_MESSAGE = "不认识这一项，请刷新页面后重试"
 REPEATED_MESSAGE = "这一项只能填一个"
 NOTHING_TO_CHANGE_MESSAGE = "请修改处理状态、答复或备注中的至少一项"
+UNKNOWN_BRANCH_MESSAGE = "没有这个支部（支部名单可能已更新，请刷新页面）"
 
 _FROM = Field("from", "text", "开始日期", "From", required=False, max_length=10, pattern=DATE_PATTERN)
 _TO = Field("to", "text", "结束日期", "To", required=False, max_length=10, pattern=DATE_PATTERN)
@@ -41,11 +42,12 @@ _STATUS = Field(
     required=False,
     choices=tuple(Choice(value, label, value) for value, label in STATUS_LABELS.items()),
 )
+_BRANCH = Field("branch", "text", "支部编号", "Branch", required=False, max_length=64, pattern=SLUG_PATTERN_64)
 _LIMIT = Field("limit", "text", "每页条数", "Page size", required=False, max_length=3, pattern=r"^[0-9]{1,3}$")
 _CURSOR = Field("cursor", "text", "翻页标记", "Cursor", required=False, max_length=300, pattern=r"^[A-Za-z0-9_\-]+$")
 _MOBILE = Field("mobile", "mobile", "手机号码", "Mobile number", max_length=20)
 
-LIST_FIELDS = (_FROM, _TO, _STATION, _STATUS, _LIMIT, _CURSOR)
+LIST_FIELDS = (_FROM, _TO, _STATION, _STATUS, _BRANCH, _LIMIT, _CURSOR)
 STATS_FIELDS = (_FROM, _TO, _STATION)
 REPORT_FIELDS = (_FROM, _TO)
 AUDIT_FIELDS = (_FROM, _TO, _LIMIT, _CURSOR)
@@ -74,12 +76,19 @@ TRANSFER_FIELDS = (
     ),
     Field("note", "textarea", "备注", "Note", required=False, max_length=200),
 )
+# A member's branch. The branches are the content's, known only when the build or the API
+# runs: branch_fields() gives the field its choices then.
+BRANCH_FIELDS = (
+    Field("branch", "choice", "所属支部", "Branch", help_zh="党员就近参加组织生活的支部（联系人之外）"),
+    Field("note", "textarea", "备注", "Note", required=False, max_length=200),
+)
 EXPORT_FIELDS = (
     Field("form", "choice", "表单", "Form", choices=tuple(Choice(f.name, f.title_zh, f.name) for f in FORMS.values())),
     _FROM,
     _TO,
     _STATION,
     _STATUS,
+    _BRANCH,
     Field("format", "choice", "文件格式", "Format", choices=tuple(Choice(k, v, k) for k, v in FORMATS.items())),
 )
 
@@ -118,6 +127,7 @@ class ListQuery:
     status: str | None
     limit: int
     after: Position | None
+    branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,14 @@ class Liaison:
 
 
 @dataclass(frozen=True)
+class BranchAssignment:
+    """The branch a member takes part in organisation life with (see branches.yaml)."""
+
+    branch: str
+    note: str
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """One contact with a member: when, and what came of it."""
 
@@ -183,6 +201,7 @@ class ExportRequest:
     station: str | None
     status: str | None
     format: str
+    branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,16 +227,20 @@ def query_values(params: Mapping | None) -> tuple[dict[str, str], dict[str, str]
     return values, errors
 
 
-def parse_list_query(form: FormDef, params: Mapping | None, today: date) -> tuple[ListQuery | None, dict[str, str]]:
-    """Return the checked filters of a page of records, or every error by field."""
+def parse_list_query(
+    form: FormDef, params: Mapping | None, today: date, branches: Mapping[str, str]
+) -> tuple[ListQuery | None, dict[str, str]]:
+    """Return the checked filters of a page of records, or every error by field; `branches` are
+    the content's (id → name)."""
     clean, errors = _validate(LIST_FIELDS, params)
     day_from, day_to = _range(clean, today, errors)
-    _check_applies(form, clean, errors)
+    _check_applies(form, clean, errors, branches)
     limit = _limit(clean, errors)
     after = _cursor(clean, day_from, day_to, errors)
     if errors:
         return None, errors
-    return ListQuery(day_from, day_to, clean.get("station"), clean.get("status"), limit, after), {}
+    query = ListQuery(day_from, day_to, clean.get("station"), clean.get("status"), limit, after, clean.get("branch"))
+    return query, {}
 
 
 def parse_stats_query(params: Mapping | None, today: date) -> tuple[StatsQuery | None, dict[str, str]]:
@@ -287,6 +310,25 @@ def parse_follow_up(body: Mapping[str, object], today: date) -> tuple[FollowUp |
     return FollowUp(day, str(clean["note"])), {}
 
 
+def branch_fields(branches: Mapping[str, str]) -> tuple[Field, ...]:
+    """Return BRANCH_FIELDS with the branches to pick from (id → name): the console shows them, the API checks them."""
+    choices = tuple(Choice(branch, name, branch) for branch, name in branches.items())
+    return tuple(replace(field, choices=choices) if field.name == "branch" else field for field in BRANCH_FIELDS)
+
+
+def parse_branch(
+    body: Mapping[str, object], branches: Mapping[str, str]
+) -> tuple[BranchAssignment | None, dict[str, str]]:
+    """Return the checked branch assignment, or every error by field; `branches` are the content's (id → name)."""
+    clean, errors = _validate(branch_fields(branches), body)
+    given = body.get("branch")
+    if "branch" in errors and isinstance(given, str) and given.strip():
+        errors["branch"] = UNKNOWN_BRANCH_MESSAGE
+    if errors:
+        return None, errors
+    return BranchAssignment(str(clean["branch"]), str(clean.get("note", ""))), {}
+
+
 def parse_transfer(body: Mapping[str, object]) -> tuple[Transfer | None, dict[str, str]]:
     """Return the checked membership-transfer state, or every error by field."""
     clean, errors = _validate(TRANSFER_FIELDS, body)
@@ -295,16 +337,27 @@ def parse_transfer(body: Mapping[str, object]) -> tuple[Transfer | None, dict[st
     return Transfer(str(clean["state"]), str(clean.get("note", ""))), {}
 
 
-def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest | None, dict[str, str]]:
-    """Return the checked export request, or every error by field."""
+def parse_export(
+    body: Mapping[str, object], today: date, branches: Mapping[str, str]
+) -> tuple[ExportRequest | None, dict[str, str]]:
+    """Return the checked export request, or every error by field; `branches` are the content's (id → name)."""
     clean, errors = _validate(EXPORT_FIELDS, body)
     day_from, day_to = _range(clean, today, errors)
     form = FORMS.get(str(clean.get("form")))
     if form is not None:
-        _check_applies(form, clean, errors)
+        _check_applies(form, clean, errors, branches)
     if errors or form is None:
         return None, errors
-    return ExportRequest(form, day_from, day_to, clean.get("station"), clean.get("status"), str(clean["format"])), {}
+    wanted = ExportRequest(
+        form,
+        day_from,
+        day_to,
+        clean.get("station"),
+        clean.get("status"),
+        str(clean["format"]),
+        clean.get("branch"),
+    )
+    return wanted, {}
 
 
 def token_fields(stations: Mapping[str, str]) -> tuple[Field, ...]:
@@ -415,11 +468,16 @@ def _range(clean: dict, today: date, errors: dict[str, str]) -> tuple[date, date
     return day_from, day_to
 
 
-def _check_applies(form: FormDef, clean: dict, errors: dict[str, str]) -> None:
+def _check_applies(form: FormDef, clean: dict, errors: dict[str, str], branches: Mapping[str, str]) -> None:
     if clean.get("station") and not has_station(form):
         errors["station"] = f"“{form.title_zh}”的记录不属于某个驿站"
     if clean.get("status") and not form.issues_ticket:
         errors["status"] = "只有诉求有处理状态"
+    branch = clean.get("branch")
+    if branch and form.name != "registration":
+        errors["branch"] = "只有归队登记的党员分配了支部"
+    elif branch and branch not in branches:
+        errors["branch"] = UNKNOWN_BRANCH_MESSAGE
 
 
 def _limit(clean: dict, errors: dict[str, str]) -> int:

@@ -19,7 +19,7 @@ from chalicelib.followups import (
     with_archived_follow_ups,
 )
 from chalicelib.records import StaffRecords
-from chalicelib.staffinput import FollowUp, Liaison, RequestChange, Transfer
+from chalicelib.staffinput import BranchAssignment, FollowUp, Liaison, RequestChange, Transfer
 from chalicelib.store import TOMBSTONE, format_timestamp
 from chalicelib.tokens import StaffToken
 from chalicelib.workflow import transition_problem
@@ -117,6 +117,28 @@ class RecordUpdates:
             value["mobile"] = liaison.mobile
         return self._change_member(
             member_id, actor, "member.liaison", "SET #liaison = :liaison", {"#liaison": "liaison"}, {":liaison": value}
+        )
+
+    def set_branch(self, member_id: str, assignment: BranchAssignment, name: str, actor: StaffToken) -> dict:
+        """Assign a member to a branch (replacing any earlier one); return the member.
+
+        The branch's name is kept as it was when assigned, so the record still reads right
+        if the branch later leaves branches.yaml."""
+        value = {
+            "id": assignment.branch,
+            "name": name,
+            "note": assignment.note,
+            "assigned_at": format_timestamp(self._clock()),
+            **_by(actor),
+        }
+        return self._change_member(
+            member_id,
+            actor,
+            "member.branch",
+            "SET #branch = :branch",
+            {"#branch": "branch"},
+            {":branch": value},
+            detail={"branch": assignment.branch},
         )
 
     def add_follow_up(self, member_id: str, follow_up: FollowUp, actor: StaffToken) -> dict:

@@ -1,5 +1,6 @@
-/* The station finder, on the stations list only: nearest first once the member asks,
- * "open now" and when it closes or opens, a filter by service, and map links.
+/* The finder, on the stations list and the branches list: nearest first once the member
+ * asks, map links and, where the list has them (stations), "open now" and when it closes
+ * or opens, and a filter by service. The page names what it lists in data-finder-noun.
  *
  * Without this script the list is still complete enough to use: every station's name,
  * address, hours, services, page and phone. Location is asked for only when the member
@@ -15,7 +16,8 @@
 (function () {
   "use strict";
 
-  var hours = window.sanweiHours; // assets/hours.js, loaded just before this script
+  // assets/hours.js, loaded just before this script on a list whose places have hours.
+  var hours = window.sanweiHours;
   var EARTH_RADIUS_M = 6371008.8; // IUGG mean radius, as sitegen/geo.py
   // GCJ-02 is defined on the Krasovsky 1940 ellipsoid.
   var KRASOVSKY_A = 6378245.0;
@@ -24,12 +26,16 @@
 
   var list = document.querySelector("[data-finder-list]");
   var finder = document.querySelector("[data-finder]");
+  if (!list || !finder) return;
+  var hasHours = list.querySelector("[data-hours]") !== null;
   // Without the hours rule (hours.js found none in the page) the plain list stays as it is.
-  if (!list || !finder || !hours) return;
+  if (hasHours && !hours) return;
+  var noun = finder.getAttribute("data-finder-noun");
   var statusLine = finder.querySelector("[data-finder-status]");
   var countLine = finder.querySelector("[data-finder-count]");
   var openNowBox = finder.querySelector("[data-finder-open-now]");
   var serviceBoxes = Array.prototype.slice.call(finder.querySelectorAll("[data-finder-service]"));
+  var filterBoxes = serviceBoxes.concat(openNowBox ? [openNowBox] : []);
 
   // Map links are made as stations scroll into view: making 1,000 links for 500 stations
   // at start-up would hold a cheap phone's main thread for nothing.
@@ -66,7 +72,7 @@
       lat: parseFloat(lat),
       lng: parseFloat(lng),
       services: null, // read when the member first filters: see servicesOf
-      spans: hours.weekSpans(JSON.parse(item.getAttribute("data-hours"))),
+      spans: hasHours ? hours.weekSpans(JSON.parse(item.getAttribute("data-hours"))) : null,
       open: false,
       distance: null,
     };
@@ -151,13 +157,18 @@
   /* ---- What each station shows, and the filter ---- */
 
   function showState(station) {
-    var state = hours.openState(station.spans, hours.chinaWeekMinute());
-    station.open = state[0];
-    station.state.className = "sw-state " + (state[0] ? "is-open" : "is-closed");
-    station.state.textContent = state[1];
+    if (station.spans) {
+      var state = hours.openState(station.spans, hours.chinaWeekMinute());
+      station.open = state[0];
+      station.state.className = "sw-state " + (state[0] ? "is-open" : "is-closed");
+      station.state.textContent = state[1];
+    } else {
+      // A place without hours: its line shows the distance alone, once there is one.
+      station.state.textContent = "";
+    }
     if (station.distance !== null) {
       var distance = document.createElement("span");
-      distance.textContent = " · " + distanceText(station.distance);
+      distance.textContent = (station.spans ? " · " : "距离 ") + distanceText(station.distance);
       station.state.appendChild(distance);
     }
   }
@@ -190,13 +201,13 @@
   }
 
   function filterIsOn() {
-    return openNowBox.checked || serviceBoxes.some(function (box) { return box.checked; });
+    return filterBoxes.some(function (box) { return box.checked; });
   }
 
   function applyFilter() {
     revealAll();
     var wanted = serviceBoxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
-    var openOnly = openNowBox.checked;
+    var openOnly = Boolean(openNowBox && openNowBox.checked);
     var shown = 0;
     stations.forEach(function (station) {
       var keep = (!openOnly || station.open) && wanted.every(function (service) {
@@ -205,13 +216,13 @@
       station.item.hidden = !keep;
       if (keep) shown++;
     });
-    [openNowBox].concat(serviceBoxes).forEach(function (box) {
+    filterBoxes.forEach(function (box) {
       box.parentNode.classList.toggle("is-on", box.checked);
     });
     var filtered = openOnly || wanted.length > 0;
     if (!filtered) countLine.textContent = "";
-    else if (shown) countLine.textContent = "符合条件的驿站 " + shown + " 个（共 " + stations.length + " 个）";
-    else countLine.textContent = "没有符合全部条件的驿站，少选几项试试。";
+    else if (shown) countLine.textContent = "符合条件的" + noun + " " + shown + " 个（共 " + stations.length + " 个）";
+    else countLine.textContent = "没有符合全部条件的" + noun + "，少选几项试试。";
   }
 
   function refresh() {
@@ -271,17 +282,19 @@
   }
   finder.addEventListener("change", applyFilter);
   // A page left open between orders stays right about what is open now.
-  setInterval(refresh, REFRESH_MS);
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") refresh();
-  });
+  if (hasHours) {
+    setInterval(refresh, REFRESH_MS);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") refresh();
+    });
+  }
   refresh();
   finder.classList.add("is-ready");
   if (moreLine) {
     var showAll = document.createElement("button");
     showAll.type = "button";
     showAll.className = "md-button";
-    showAll.textContent = "显示其余 " + stations.filter(isPending).length + " 个驿站";
+    showAll.textContent = "显示其余 " + stations.filter(isPending).length + " 个" + noun;
     showAll.addEventListener("click", revealAll);
     moreLine.replaceChildren(showAll);
   }

@@ -16,7 +16,7 @@
   var NAMES = JSON.parse(root.querySelector("[data-staff-names]").textContent);
   var ACTIONS = {
     "submissions.list": "查看列表", "request.read": "查看诉求", "request.update": "处理诉求",
-    "member.read": "查看党员", "member.liaison": "安排联系人", "member.follow_up": "记录跟进",
+    "member.read": "查看党员", "member.liaison": "安排联系人", "member.branch": "分配支部", "member.follow_up": "记录跟进",
     "member.transfer": "组织关系转接", "export.create": "导出文件", "person.read": "按手机号查人",
     "person.erase": "删除个人信息", "token.create": "发放令牌", "token.revoke": "停用令牌"
   };
@@ -333,7 +333,8 @@
         return [record.ticket + " · " + label(NAMES.statuses, record.status), label(NAMES.stations, data.station) + "：" + (data.message || "")];
       case "registration":
         return [data.name + " · " + data.mobile, label(SOURCES, data.source || "") +
-          (record.liaison ? " · 联系人 " + record.liaison.name : " · 未结对")];
+          (record.liaison ? " · 联系人 " + record.liaison.name : " · 未结对") +
+          (record.branch ? " · " + record.branch.name : "")];
       case "volunteer":
         return [data.name + " · " + data.mobile, (data.helps || []).map(function (v) { return label(NAMES.choices["volunteer.helps"], v); }).join("、")];
       case "checkin":
@@ -477,6 +478,16 @@
     var path = "staff/members/" + encodeURIComponent(record.id);
     out.appendChild(actionForm("liaison", record.liaison || {},
       function (values) { return call("PUT", path + "/liaison", values); }));
+    var branch = actionForm("branch", record.branch ? { branch: record.branch.id, note: record.branch.note } : {},
+      function (values) { return call("PUT", path + "/branch", values); });
+    // Who assigned the branch, and when, as the member's record keeps it.
+    if (record.branch) {
+      var assigned = el("p", "sw-help",
+        record.branch.name + " · " + chinaTime(record.branch.assigned_at) + " 由 " + record.branch.by_name + " 分配");
+      assigned.setAttribute("data-staff-assigned", "");
+      $("h3", branch).insertAdjacentElement("afterend", assigned);
+    }
+    out.appendChild(branch);
     out.appendChild(historyList("跟进记录", record.follow_ups, function (entry) {
       return entry.date + " " + entry.by_name + "：" + entry.note;
     }));
