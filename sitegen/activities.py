@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sitegen.hours import CHINA_TIME as CHINA
 from sitegen.problems import (
     FileReport,
     Problem,
@@ -24,7 +25,6 @@ from sitegen.stations import SLUG, read_location
 ACTIVITIES_DIR = "activities"
 MAX_ID = 64
 MAX_TITLE = 60
-CHINA = datetime.timezone(datetime.timedelta(hours=8), "+08:00")
 
 # The kinds of activity, and the forms of organisation life (the "三会一课" and 主题党日).
 ORGANISATION_LIFE = "组织生活"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from chalicelib.contentids import ContentIds
 
-from sitegen.activities import CHINA, FORMS, KINDS
+from sitegen.activities import FORMS, KINDS
 from sitegen.apicontent import content_ids_of
 from sitegen.content import check_content, load_content
+from sitegen.hours import CHINA_TIME as CHINA
 from tests.test_content_validation import assert_reported, make_site, replace_line
 
 ROOT = Path(__file__).resolve().parent.parent
