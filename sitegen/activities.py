@@ -20,7 +20,7 @@ from sitegen.problems import (
     read_text,
     split_lines,
 )
-from sitegen.stations import SLUG, read_location
+from sitegen.stations import SLUG, location_field
 
 ACTIVITIES_DIR = "activities"
 MAX_ID = 64
@@ -267,7 +267,7 @@ def _place(
         return Place(link=link) if link else None
     if "location" not in data:
         return Place(address=value)
-    location = read_location(data, "location", front)
+    location = location_field(data, "location", front)
     return Place(address=value, lat=location[0], lng=location[1]) if location else None
 
 

@@ -368,7 +368,13 @@ def activity_place(activity: Activity, content: Content) -> dict:
             maps = _map_links(place.address, place.lat, place.lng, content.coordinates)
         return {"name": place.address, "address": None, "page": None, "maps": maps}
     if place.branch:
-        return {"name": place.branch, "address": None, "page": None, "maps": {}}
+        branch = next(branch for branch in content.branches if branch.id == place.branch)
+        return {
+            "name": branch.name,
+            "address": branch.address,
+            "page": None,
+            "maps": _map_links(branch.name, branch.lat, branch.lng, branch.coordinates),
+        }
     return {"name": "线上", "address": None, "page": None, "maps": {}}
 
 

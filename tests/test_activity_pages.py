@@ -87,6 +87,7 @@ def test_upcoming_come_soonest_first_and_past_latest_first(content):
     assert [a.id for a in upcoming] == [
         "2026-11-safety-training",  # under way at 15:00: still upcoming until it ends
         "2026-12-dangyuan-dahui-online",
+        "2026-12-zhiweihui-delivery",
         "2026-12-dinghu-volunteer",
         "2026-12-dangxiaozu-caogou",
     ]
@@ -132,6 +133,12 @@ def test_an_activity_page_links_its_station_and_the_maps(built):
     assert 'href="../../stations/dinghu-pharmacy/"' in page
     assert "uri.amap.com/marker" in page and "apis.map.qq.com" in page
     assert "限 15 人" in page and "报名截止</th><td>2026年12月12日（周六） 18:00" in page
+
+
+def test_an_activity_at_a_branch_names_it_with_its_address_and_maps(built):
+    page = (built / "activities" / "2026-12-zhiweihui-delivery" / "index.html").read_text(encoding="utf-8")
+    assert "泗县外卖配送平台联合党支部" in page and "组织生活·支委会" in page
+    assert "uri.amap.com/marker" in page
 
 
 def test_an_online_activity_page_links_the_meeting(built):
@@ -210,7 +217,7 @@ def test_today_s_activity_is_marked_on_the_home_page_in_china_time(browser, site
 
 
 def test_an_activity_poster_prints_on_one_a4_page(browser, site):
-    playwright, chromium = browser
+    _, chromium = browser
     context = chromium.new_context()
     try:
         page = context.new_page()
