@@ -108,7 +108,7 @@ def test_the_archive_shows_the_latest_past_activities_and_counts_the_rest(conten
     many = content.__class__(**{**vars(content), "activities": activities})
     page = render_activities_index(many, datetime.datetime(2027, 1, 1, tzinfo=CHINA_TIME))
     assert page.count("data-sanwei-activity ") == PAST_SHOWN
-    assert all(f'href="{id}/"' in page for id in ("a12-24", "a3-3")) and 'href="a2-24/"' not in page
+    assert all(f'href="{name}/"' in page for name in ("a12-24", "a3-3")) and 'href="a2-24/"' not in page
     assert f"更早的 {36 - PAST_SHOWN} 项活动没有列在这里" in page
 
 
