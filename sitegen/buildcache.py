@@ -29,7 +29,7 @@ from pathlib import Path
 
 import jieba
 from mkdocs import utils
-from mkdocs.commands.build import _build_extra_template, _build_page, _build_theme_template, _populate_page
+from mkdocs.commands import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError
 from mkdocs.structure.files import Files, get_files, set_exclusions
@@ -243,8 +243,10 @@ _job: dict = {}
 
 
 def _render_pages(indices: Sequence[int]) -> list[tuple[int, CachedPage]]:
-    """Read, render and write the pages at `indices` of the job's page list, as mkdocs' build
-    does; return what each made. The search entries each page added are taken back out of the
+    """Read, render and write the pages at `indices` of the job's page list with mkdocs' own steps
+    for a page (private, but what its build runs; mkdocs is pinned, and tests/test_buildcache.py
+    compares the result with a clean build's; looked up when called, so that the build bench can
+    time them); return what each made. The search entries each page added are taken back out of the
     search index: the build adds every page's, in order, when it writes the pages."""
     config, files, nav, env, pages = (_job[name] for name in ("config", "files", "nav", "env", "pages"))
     entries = _job["search_entries"]
@@ -252,8 +254,8 @@ def _render_pages(indices: Sequence[int]) -> list[tuple[int, CachedPage]]:
     for index in indices:
         page = pages[index]
         start = len(entries)
-        _populate_page(page, config, files)
-        _build_page(page, config, files.documentation_pages(), nav, env)
+        mkdocs_build._populate_page(page, config, files)
+        mkdocs_build._build_page(page, config, files.documentation_pages(), nav, env)
         output = Path(page.file.abs_dest_path)
         made.append((index, CachedPage(output.read_bytes() if output.is_file() else None, entries[start:])))
         del entries[start:]
@@ -288,9 +290,9 @@ def build(config: MkDocsConfig, cache: BuildCache) -> None:
         env = config.plugins.on_env(env, config=config, files=files)
         files.copy_static_files()
         for template in config.theme.static_templates:
-            _build_theme_template(template, env, files, config, nav)
+            mkdocs_build._build_theme_template(template, env, files, config, nav)
         for template in config.extra_templates:
-            _build_extra_template(template, files, config, nav)
+            mkdocs_build._build_extra_template(template, files, config, nav)
 
         search = config.plugins.get("material/search")
         entries = search.search_index.entries if search is not None else []
