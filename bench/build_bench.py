@@ -3,8 +3,9 @@
     python -m bench.build_bench [--lessons 1000 --stations 500] [--skip-large]
 
 Builds the sample content and a generated set of many lessons and stations, each three ways
-(clean, unchanged, one lesson changed), then loads each page type in Debian's chromium as a
-Pixel 5 and totals its responses raw, gzipped and brotli-compressed. It asserts nothing.
+(clean, unchanged, one lesson changed), beside a plain mkdocs-material build of the same lessons
+the same three ways, then loads each page type in Debian's chromium as a Pixel 5 and totals its
+responses raw, gzipped and brotli-compressed. It asserts nothing.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ import material
 import mkdocs
 import mkdocs.commands.build
 from material.plugins.search.plugin import SearchIndex, SearchPlugin
+from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from playwright.sync_api import Browser, sync_playwright
 
+import sitegen.buildcache
 import sitegen.content
 import sitegen.pages
 import sitegen.qr
@@ -64,6 +67,8 @@ PHASES = (
     ("check content (ruamel.yaml)", sitegen.content, "read_stations"),
     ("render generated pages (jinja)", sitegen.pages, "_render"),
     ("draw QR codes", sitegen.qr.QrCache, "draw_missing"),
+    # Pages rendered on other cores are timed here as a whole, not by the phases below.
+    ("render pages the cache lacks", sitegen.buildcache, "_render"),
     ("read Markdown, convert to HTML", Page, "read_source"),
     ("read Markdown, convert to HTML", Page, "render"),
     ("search: index pages (jieba)", SearchIndex, "add_entry_from_context"),
@@ -169,6 +174,7 @@ class ContentBench:
     name: str
     content: Content
     timings: tuple[BuildTiming, ...]
+    plain_seconds: tuple[float, ...]  # a plain mkdocs-material build of the same lessons, the same three ways
     size: SiteSize
     site_dir: Path
 
@@ -188,6 +194,23 @@ def timed_build(root: Path) -> tuple[BuildTiming, Path]:
     return BuildTiming(seconds, phases, qr_drawn), site_dir
 
 
+def plain_build_seconds(root: Path, site_dir: Path) -> float:
+    """Seconds mkdocs-material takes to build root's lessons alone as they are: the project's
+    theme settings, Markdown extensions and search, without Sanwei's hooks, theme overrides and
+    generated pages; the lessons stay out of the menu, as on Sanwei's site."""
+    first_lesson = sorted((root / "lessons").glob("*.md"))[0].name
+    config = load_config(
+        str(root / "mkdocs.yml"),
+        hooks=[],
+        nav=[{"微课堂": first_lesson}],
+        theme={"name": "material", "language": "zh", "font": False},
+        site_dir=str(site_dir),
+    )
+    start = time.perf_counter()
+    mkdocs.commands.build.build(config)
+    return time.perf_counter() - start
+
+
 def change_one_lesson(lesson_path: Path) -> None:
     """Edit a lesson's text the way an editor would: one more paragraph at the end."""
     with lesson_path.open("a", encoding="utf-8") as lesson:
@@ -205,12 +228,17 @@ def measure_site(site_dir: Path) -> SiteSize:
 
 
 def bench_content(name: str, root: Path, content: Content) -> ContentBench:
-    """Build the project at root clean, again unchanged, and again after one lesson changed."""
+    """Build the project at root clean, again unchanged, and again after one lesson changed;
+    after each, build its lessons with plain mkdocs-material."""
+    plain_dir = root.with_name(f"{root.name}-plain-site")
     clean, site_dir = timed_build(root)
+    plain = [plain_build_seconds(root, plain_dir)]
     unchanged, _ = timed_build(root)
+    plain.append(plain_build_seconds(root, plain_dir))
     change_one_lesson(content.lessons[0].path)
     changed, _ = timed_build(root)
-    return ContentBench(name, content, (clean, unchanged, changed), measure_site(site_dir), site_dir)
+    plain.append(plain_build_seconds(root, plain_dir))
+    return ContentBench(name, content, (clean, unchanged, changed), tuple(plain), measure_site(site_dir), site_dir)
 
 
 def process_startup_seconds() -> tuple[float, float]:
@@ -320,6 +348,12 @@ def print_builds(benches: list[ContentBench]) -> None:
         for bench in benches
     ]
     print_table(["content", "lessons", "stations", *BUILDS, "HTML pages", "files", "site MB"], rows)
+    print("### Side by side: Sanwei's whole site and plain mkdocs-material's lessons alone (seconds)\n")
+    rows = []
+    for bench in benches:
+        rows.append([f"Sanwei, {bench.name}", *(f"{timing.seconds:.2f}" for timing in bench.timings)])
+        rows.append([f"plain mkdocs-material, {bench.name} lessons", *(f"{s:.2f}" for s in bench.plain_seconds)])
+    print_table(["build", *BUILDS], rows)
     for bench in benches:
         print(f"### Where the time goes: {bench.name} (seconds)\n")
         phases = [*list(dict.fromkeys(phase for phase, _, _ in PHASES)), OTHER_PHASE]
@@ -409,7 +443,10 @@ def main(argv: list[str] | None = None) -> int:
         f"- machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "
         f"Python {platform.python_version()}, mkdocs {mkdocs.__version__}, mkdocs-material {material.__version__}"
     )
-    print("- builds run one after another in this process, via sitegen.site.build_site; mkdocs uses one core")
+    print(
+        "- builds run one after another in this process, via sitegen.site.build_site, which renders the pages "
+        "its cache lacks on every core; plain mkdocs-material renders every page on one core every time"
+    )
     print(
         f"- a fresh `python build.py` also pays, once: imports {imports:.2f} s, "
         f"jieba dictionary {dictionary:.2f} s (not in the build times below)"

@@ -15,6 +15,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from sitegen.apicontent import hand_over_content_ids
+from sitegen.buildcache import CACHE_DIR
 from sitegen.compress import precompress
 from sitegen.content import Content, check_content
 from sitegen.feed import FEED_FILE, atom_feed
@@ -69,6 +70,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _build.clear()
     _build.update(
         root=root,
+        # What the QR images and compressed copies kept between builds depend on besides their input.
+        cache_key=extra["cache_key"],
         content=content,
         # One moment for the whole build: activities over by then are listed as past.
         now=datetime.datetime.now(CHINA_TIME),
@@ -114,7 +117,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for dest, html in render_posters(content, settings).items():
         kept.append(File.generated(config, dest, content=html))
 
-    cache = QrCache(_build["root"] / ".cache" / "sanwei" / "qr")
+    cache = QrCache(_build["root"] / CACHE_DIR / "qr", _build["cache_key"])
     codes = qr_codes(content, settings)
     images = cache.images([code.url for code in codes])
     for code in codes:
@@ -160,5 +163,5 @@ def on_post_build(config: MkDocsConfig) -> None:
     if sizes:
         log.info("search index: %d bytes, %d before compacting", sizes[1], sizes[0])
     log.info("minified the site's own scripts: %d bytes fewer", minify_own_scripts(site_dir))
-    compressed = precompress(site_dir, _build["root"] / ".cache" / "sanwei" / "brotli")
+    compressed = precompress(site_dir, _build["root"] / CACHE_DIR / "compressed", _build["cache_key"])
     log.info("precompressed %d files (.gz and .br)", compressed)

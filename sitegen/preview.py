@@ -36,10 +36,11 @@ from mkdocs.structure.pages import Page
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from sitegen.buildcache import BUILD_INPUTS
 from sitegen.compress import precompress_file
 from sitegen.lessons import LESSONS_DIR, only_words_changed
 from sitegen.local_stack import SiteHandler
-from sitegen.site import BUILD_INPUTS, build_site
+from sitegen.site import build_site
 
 RELOAD_SCRIPT = Path(__file__).with_name("preview.js")
 # Where open pages ask for the next build. A dot-folder: no file of the site can have this address.

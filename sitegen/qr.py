@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import io
 import os
 from collections.abc import Iterator
@@ -13,8 +12,8 @@ from pathlib import Path
 import qrcode
 import qrcode.image.svg
 
-# Bump when the drawing settings change, so cached images are made anew.
-QR_STYLE_VERSION = "1"
+from sitegen.buildcache import digest, write_atomically
+
 # Medium error correction survives a scuffed or partly covered poster on a wall.
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 PNG_BOX_PIXELS = 12
@@ -33,25 +32,32 @@ class QrCode:
 
 @dataclass
 class QrCache:
-    """QR images on disk keyed by what they encode, so an unchanged rebuild draws none."""
+    """QR images on disk keyed by what they encode and by `key` (what else shapes them: the
+    drawing code and the libraries' versions), so an unchanged rebuild draws none."""
 
     directory: Path
+    key: str
     drawn: int = 0
     reused: int = 0
 
     def path(self, url: str, fmt: str) -> Path:
         """Where the image of `url` in `fmt` ("svg" or "png") is kept."""
-        key = hashlib.sha256(f"{QR_STYLE_VERSION}\n{fmt}\n{url}".encode()).hexdigest()
-        return self.directory / f"{key}.{fmt}"
+        return self.directory / f"{digest(self.key, fmt, url)}.{fmt}"
 
     def images(self, urls: list[str]) -> dict[str, tuple[Path, Path]]:
-        """Return each URL's (SVG, PNG) images, drawing only those not drawn before."""
+        """Return each URL's (SVG, PNG) images, drawing only those not drawn before; remove the
+        images of any other URL (and halves left by a build that stopped)."""
         missing = [url for url in urls if not (self.path(url, "svg").exists() and self.path(url, "png").exists())]
         self.reused += len(urls) - len(missing)
+        self.directory.mkdir(parents=True, exist_ok=True)
         if missing:
-            self.directory.mkdir(parents=True, exist_ok=True)
             self.draw_missing(missing)
-        return {url: (self.path(url, "svg"), self.path(url, "png")) for url in urls}
+        images = {url: (self.path(url, "svg"), self.path(url, "png")) for url in urls}
+        used = {path for pair in images.values() for path in pair}
+        for path in self.directory.iterdir():
+            if path not in used:
+                path.unlink()
+        return images
 
     def draw_missing(self, urls: list[str]) -> None:
         """Draw the images of `urls`, on every core when there are many (a first build of
@@ -64,19 +70,12 @@ class QrCache:
             drawings = pool.map(draw_qr, urls, chunksize=16)
         try:
             for url, (svg, png) in zip(urls, drawings, strict=True):
-                _write_atomically(self.path(url, "svg"), svg)
-                _write_atomically(self.path(url, "png"), png)
+                write_atomically(self.path(url, "svg"), svg)
+                write_atomically(self.path(url, "png"), png)
                 self.drawn += 1
         finally:
             if len(urls) >= PARALLEL_FROM:
                 pool.shutdown()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # Write then rename, so a build stopped halfway never leaves a broken image behind.
-    partial = path.with_suffix(path.suffix + ".part")
-    partial.write_bytes(data)
-    partial.replace(path)
 
 
 def draw_qr(url: str) -> tuple[bytes, bytes]:

@@ -6,28 +6,12 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.plugins import BasePlugin
 
-from sitegen.activities import ACTIVITIES_DIR
-from sitegen.branches import BRANCHES_FILE
-from sitegen.lessons import LESSONS_DIR
-from sitegen.stations import STATIONS_FILE
+from sitegen import buildcache
 
 ROOT = Path(__file__).resolve().parent.parent
-# Everything under the project's folder the build reads, besides Python code: when one of them
-# changes, `build.py serve` rebuilds. The theme and templates are those mkdocs.yml and
-# sitegen/pages.py name; a change to Python code needs `serve` started again.
-BUILD_INPUTS = (
-    "mkdocs.yml",
-    LESSONS_DIR,
-    STATIONS_FILE,
-    BRANCHES_FILE,
-    ACTIVITIES_DIR,
-    "sitegen/theme",
-    "sitegen/templates",
-)
 
 
 def _set_up_logging() -> None:
@@ -53,9 +37,10 @@ def build_site(
     content_ids_file: Path | None = None,
     plugins: Mapping[str, BasePlugin] | None = None,
 ) -> Path:
-    """Check the content and build the site into site_dir (mkdocs's `site/` by default);
-    with content_ids_file, also write there the content's ids for the API. `plugins` join the
-    build after mkdocs.yml's own (`serve` keeps what it needs to render one page again)."""
+    """Check the content and build the site into site_dir (mkdocs's `site/` by default), reusing
+    what earlier builds of this project made (sitegen/buildcache.py); with content_ids_file, also
+    write there the content's ids for the API. `plugins` join the build after mkdocs.yml's own
+    (`serve` keeps what it needs to render one page again)."""
     _set_up_logging()
     overrides = {}
     if site_url:
@@ -69,5 +54,13 @@ def build_site(
         config.extra["sanwei"]["content_ids_file"] = str(content_ids_file)
     for name, plugin in (plugins or {}).items():
         config.plugins[name] = plugin
-    build(config)
-    return Path(config.site_dir)
+    site = Path(config.site_dir)
+    cache = buildcache.BuildCache.for_config(root, config)
+    config.extra["sanwei"]["cache_key"] = cache.key
+    # Serve's plugins keep what a build renders, and the content's ids are written by a build:
+    # both need the build to run.
+    if not plugins and not content_ids_file and cache.site_is_current(site):
+        return site
+    buildcache.build(config, cache)
+    cache.remember_site(site)
+    return site

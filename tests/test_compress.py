@@ -1,4 +1,4 @@
-"""Precompressed copies: each one decompresses to its file; large files' brotli copies are kept by content."""
+"""Precompressed copies: each one decompresses to its file; copies are kept by content between builds."""
 
 from __future__ import annotations
 
@@ -44,24 +44,28 @@ def test_every_large_text_file_gets_copies_that_decompress_to_it(tmp_path):
             assert brotli.decompress((site / f"{name}.br").read_bytes()) == data
 
 
-def test_large_files_brotli_copies_are_kept_by_content_and_only_while_used(tmp_path):
+def test_copies_are_kept_by_content_and_key_and_only_while_used(tmp_path):
     site, cache = tmp_path / "site", tmp_path / "cache"
     files = make_site(site)
-    precompress(site, cache)
-    kept = {path.name: path.stat().st_mtime_ns for path in cache.glob("*.br")}
-    assert len(kept) == 2  # the two files of 64 KB or more
+    precompress(site, cache, "key")
+    kept = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    assert len(kept) == 6  # a .gz and a .br for each of the three files of 1400 bytes or more
 
     # The same content again (mkdocs writes every page anew): nothing is compressed again.
     make_site(site)
-    precompress(site, cache)
-    assert {path.name: path.stat().st_mtime_ns for path in cache.glob("*.br")} == kept
+    precompress(site, cache, "key")
+    assert {path.name: path.stat().st_mtime_ns for path in cache.iterdir()} == kept
 
-    # One large file changes: its new copy is made, its old one goes, the other stays.
+    # One file changes: its new copies are made, its old ones go, the others stay.
     changed = text_of(BEST_QUALITY_FROM * 3, "<!-- 新增一个驿站 -->")
     (site / "stations/index.html").write_bytes(changed)
-    precompress(site, cache)
-    now = {path.name for path in cache.glob("*.br")}
-    assert len(now) == 2 and len(now & set(kept)) == 1
+    precompress(site, cache, "key")
+    now = {path.name for path in cache.iterdir()}
+    assert len(now) == 6 and len(now & set(kept)) == 4
     assert brotli.decompress((site / "stations/index.html.br").read_bytes()) == changed
+    assert gzip.decompress((site / "stations/index.html.gz").read_bytes()) == changed
     assert brotli.decompress((site / "search/search_index.json.br").read_bytes()) == files["search/search_index.json"]
-    assert not list(cache.glob("*.part"))
+
+    # Another key (new code or library versions) compresses every file again.
+    precompress(site, cache, "another key")
+    assert not {path.name for path in cache.iterdir()} & now
