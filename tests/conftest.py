@@ -335,6 +335,30 @@ def exports_bucket(s3_client):
     return name
 
 
+@pytest.fixture(scope="session")
+def sqs_client(moto_endpoint):
+    """An SQS client for the moto server."""
+    import boto3
+
+    return boto3.client("sqs", endpoint_url=moto_endpoint)
+
+
+@pytest.fixture(scope="session")
+def exports_queue(sqs_client):
+    """The export jobs' queue on the moto server, made as `build.py serve` makes the local one
+    (messages failed on come back at once: no test waits for SQS's timeout)."""
+    from chalicelib.jobqueue import create_queue
+
+    return create_queue(sqs_client, f"test-{uuid.uuid4().hex[:12]}-exports", visibility_seconds=0)
+
+
+def run_export_worker(chalice_app, sqs_client, queue_url: str) -> int:
+    """Hand the queue's waiting messages to the app's export worker, as `build.py serve` does; return how many."""
+    from sitegen.queuepoller import handle_waiting
+
+    return handle_waiting(sqs_client, queue_url, chalice_app.export_worker)
+
+
 # The content the API tests hand the app, as the build hands it the site's own.
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
@@ -351,8 +375,8 @@ def content_ids_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, content_ids_file):
-    """The test stage's environment, pointed at this test's tables and the exports bucket on moto."""
+def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, exports_queue, content_ids_file):
+    """The test stage's environment, pointed at this test's tables and the exports bucket and queue on moto."""
     return {
         **stage_environment(),
         CONTENT_IDS_VARIABLE: str(content_ids_file),
@@ -360,6 +384,8 @@ def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, co
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
         "S3_ENDPOINT_URL": moto_endpoint,
         "EXPORTS_BUCKET": exports_bucket,
+        "SQS_ENDPOINT_URL": moto_endpoint,
+        "EXPORTS_QUEUE_URL": exports_queue,
     }
 
 

@@ -10,7 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
-from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, has_station, validate_fields
+from chalicelib.forms import (
+    FORMS,
+    SLUG_PATTERN_64,
+    Choice,
+    Field,
+    FormDef,
+    has_station,
+    parse_submission_id,
+    validate_fields,
+)
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
@@ -27,6 +36,7 @@ MAX_FOLLOW_UP_DAYS_AGO = 3660
 FORMATS = {"csv": "CSV（Excel 可直接打开）", "xlsx": "Excel 工作簿"}
 UNKNOWN_MESSAGE = "不认识这一项，请刷新页面后重试"
 REPEATED_MESSAGE = "这一项只能填一个"
+EXPORT_ID_MESSAGE = "导出编号不正确，请刷新页面后重新导出"
 NOTHING_TO_CHANGE_MESSAGE = "请修改处理状态、答复或备注中的至少一项"
 
 _FROM = Field("from", "text", "开始日期", "From", required=False, max_length=10, pattern=DATE_PATTERN)
@@ -173,8 +183,9 @@ class Transfer:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """Which records go into a file, and which kind of file."""
+    """Which records go into a file, which kind of file, and the job's id (the console makes one a click)."""
 
+    job: str
     form: FormDef
     day_from: date
     day_to: date
@@ -286,14 +297,19 @@ def parse_transfer(body: Mapping[str, object]) -> tuple[Transfer | None, dict[st
 
 def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest | None, dict[str, str]]:
     """Return the checked export request, or every error by field."""
-    clean, errors = _validate(EXPORT_FIELDS, body)
+    fields = dict(body)
+    job, problem = parse_submission_id(fields.pop("job", None), required=True)
+    clean, errors = _validate(EXPORT_FIELDS, fields)
+    if problem:
+        errors["job"] = EXPORT_ID_MESSAGE
     day_from, day_to = _range(clean, today, errors)
     form = FORMS.get(str(clean.get("form")))
     if form is not None:
         _check_applies(form, clean, errors)
-    if errors or form is None:
+    if errors or form is None or job is None:
         return None, errors
-    return ExportRequest(form, day_from, day_to, clean.get("station"), clean.get("status"), str(clean["format"])), {}
+    status = clean.get("status")
+    return ExportRequest(job, form, day_from, day_to, clean.get("station"), status, str(clean["format"])), {}
 
 
 def token_fields(stations: Mapping[str, str]) -> tuple[Field, ...]:
