@@ -352,11 +352,17 @@ def exports_queue(sqs_client):
     return create_queue(sqs_client, f"test-{uuid.uuid4().hex[:12]}-exports", visibility_seconds=0)
 
 
-def run_export_worker(chalice_app, sqs_client, queue_url: str) -> int:
-    """Hand the queue's waiting messages to the app's export worker, as `build.py serve` does; return how many."""
+def run_export_worker(sqs_client, environment: dict[str, str]) -> int:
+    """Hand the queue's waiting messages to the app's export worker, as `build.py serve` does, in the
+    API's environment (the worker's function has the same); return how many it handled."""
+    from unittest import mock
+
+    import app
+
     from sitegen.queuepoller import handle_waiting
 
-    return handle_waiting(sqs_client, queue_url, chalice_app.export_worker)
+    with mock.patch.dict(os.environ, environment):
+        return handle_waiting(sqs_client, environment["EXPORTS_QUEUE_URL"], app.export_worker)
 
 
 # The content the API tests hand the app, as the build hands it the site's own.
