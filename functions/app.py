@@ -317,7 +317,7 @@ def staff_export(staff):
     job = existing
     if job.status == exportjobs.RUNNING and not job.queued:
         seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
-        job = exportwork.run_in_request(job, parts, seconds_left)
+        job = exportwork.run_in_request(job, parts, seconds_left, config.read_export_request_seconds())
     return _export_answer(job, parts)
 
 

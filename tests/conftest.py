@@ -97,13 +97,15 @@ def wait_for(url: str, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def run_serve(project: Path, *options: str):
-    """`python build.py serve` in a project folder, on free ports; yield its URLs, the staff token
-    it prints and all it prints (a list that grows while it runs). Stopped with Ctrl-C, it must exit 0."""
+def run_serve(project: Path, *options: str, environment: dict[str, str] | None = None):
+    """`python build.py serve` in a project folder, on free ports (with more environment variables
+    if given); yield its URLs, the staff token it prints and all it prints (a list that grows while
+    it runs). Stopped with Ctrl-C, it must exit 0."""
     ports = {"site": free_port(), "api": free_port(), "db": free_port()}
     process = subprocess.Popen(
         [sys.executable, "build.py", "serve", *options] + [f"--{name}-port={port}" for name, port in ports.items()],
         cwd=project,
+        env={**os.environ, **(environment or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -138,8 +140,11 @@ def run_serve(project: Path, *options: str):
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """`python build.py serve` on free ports, started once for every browser test (see run_serve),
-    serving the site as a static host does: the pages as members get them, without the live preview."""
-    with run_serve(ROOT, "--no-watch", "--site-dir", str(tmp_path_factory.mktemp("site"))) as running:
+    serving the site as a static host does: the pages as members get them, without the live preview.
+    Every export goes on in the background worker, however small, as a large one does."""
+    site_dir = str(tmp_path_factory.mktemp("site"))
+    background = {"EXPORT_REQUEST_SECONDS": "0"}
+    with run_serve(ROOT, "--no-watch", "--site-dir", site_dir, environment=background) as running:
         yield running
 
 

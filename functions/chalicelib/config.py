@@ -110,6 +110,13 @@ def read_exports_queue_url() -> str:
         raise RuntimeError("EXPORTS_QUEUE_URL is not set: name the exports queue in the stage's config") from None
 
 
+def read_export_request_seconds() -> float | None:
+    """Return the most time a request spends on an export before the worker takes it on, if the
+    stage sets one (0: every export goes to the worker; unset: as long as the request has)."""
+    seconds = os.environ.get("EXPORT_REQUEST_SECONDS")
+    return float(seconds) if seconds else None
+
+
 def get_content_ids() -> ContentIds:
     """Return the ids of the content the site was built from, read once per file."""
     return _read_content_ids(content_ids_path())

@@ -64,10 +64,13 @@ class ExportParts:
     station_names: Mapping[str, str]
 
 
-def run_in_request(job: ExportJob, parts: ExportParts, seconds_left: float) -> ExportJob:
-    """Run a job the request has just made, and hand it to the worker if it is not done in time;
-    return the job as it is then."""
-    if _run(job, parts, seconds_left - REQUEST_RESERVE_SECONDS) == MORE:
+def run_in_request(job: ExportJob, parts: ExportParts, seconds_left: float, most: float | None = None) -> ExportJob:
+    """Run a job the request has just made, for `most` seconds if given, and hand it to the worker
+    if it is not done in time; return the job as it is then."""
+    seconds = seconds_left - REQUEST_RESERVE_SECONDS
+    if most is not None:
+        seconds = min(seconds, most)
+    if seconds <= 0 or _run(job, parts, seconds) == MORE:
         parts.queue.send(job.id)
         parts.jobs.mark_queued(job)
     return parts.jobs.get(job.id) or job
