@@ -54,7 +54,7 @@ APP_ACTIONS: dict[str, tuple[str, ...]] = {
 WORKER_ACTIONS: dict[str, tuple[str, ...]] = {
     TABLE: ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"),
     INDEXES: ("dynamodb:Query",),
-    EXPORTS: ("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"),
+    EXPORTS: ("s3:AbortMultipartUpload", "s3:PutObject"),
     QUEUE: ("sqs:SendMessage", *EVENT_SOURCE_ACTIONS),
     LOGS: LOG_ACTIONS,
 }

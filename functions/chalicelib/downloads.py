@@ -89,18 +89,11 @@ class Downloads:
                 Bucket=self._bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
         except ClientError as error:
-            # A run that stopped after completing the upload, before saying so, is run again.
-            if error_code(error) != "NoSuchUpload" or not self._exists(key):
+            # A run that stopped after completing the upload, before saying so, is run again; S3
+            # completes it again or has forgotten the upload. Nothing else ends an upload but
+            # the lifecycle rule, a day later, when the file would be gone anyway.
+            if error_code(error) != "NoSuchUpload":
                 raise
-
-    def _exists(self, key: str) -> bool:
-        try:
-            self._s3.head_object(Bucket=self._bucket, Key=key)
-        except ClientError as error:
-            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-                return False
-            raise
-        return True
 
     def link(self, key: str) -> Download:
         """Return a link that downloads the object, with no header needed, for a few minutes."""
