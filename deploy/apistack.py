@@ -120,11 +120,11 @@ def package_api(stage: Stage, out_dir: Path, content_ids_file: Path = CONTENT_ID
         _run_chalice(project, stage, command)
     template_path = out_dir / "sam.json"
     packaged = json.loads(template_path.read_text(encoding="utf-8"))
-    template = {key: _substitute_cdn_domain(value) for key, value in packaged.items()}
     # Chalice names the queue after the app's placeholder (an Fn::Sub a merge would only add to):
     # the worker reads the stage's own queue, made in this stack.
-    events = template["Resources"][WORKER_FUNCTION]["Properties"]["Events"]
+    events = packaged["Resources"][WORKER_FUNCTION]["Properties"]["Events"]
     events[WORKER_EVENT_SOURCE]["Properties"]["Queue"] = {"Fn::GetAtt": [EXPORTS_QUEUE, "Arn"]}
+    template = {key: _substitute_cdn_domain(value) for key, value in packaged.items()}
     template_path.write_text(json.dumps(template, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return ApiPackage(template=template, zip_path=out_dir / "deployment.zip")
 

@@ -366,10 +366,12 @@ def _export_answer(job, parts) -> Response:
 def export_worker(event):
     """Go on with export jobs too large for one request, one queue message at a time."""
     from chalicelib.exportwork import run_in_worker
-    from chalicelib.jobqueue import job_of_message
+    from chalicelib.jobqueue import MAX_RECEIVES, job_of_message
 
     for record in event:
-        run_in_worker(job_of_message(record.body), _export_parts(), event.context.get_remaining_time_in_millis() / 1000)
+        receives = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
+        seconds_left = event.context.get_remaining_time_in_millis() / 1000
+        run_in_worker(job_of_message(record.body), _export_parts(), seconds_left, receives >= MAX_RECEIVES)
 
 
 @app.route("/staff/people", methods=["GET"], cors=STAFF_CORS)

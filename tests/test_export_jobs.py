@@ -13,6 +13,7 @@ import moto.s3.models
 import openpyxl
 import pytest
 from chalicelib import exports, exportwork
+from chalicelib.downloads import Downloads
 from chalicelib.exportjobs import ExportJobs
 from chalicelib.jobqueue import JobQueue
 from chalicelib.store import OFFICE_TZ
@@ -102,6 +103,25 @@ def test_a_worker_run_that_fails_half_way_is_run_again_from_its_last_part(
     assert done.json_body["rows"] == CHECKINS
     _, (_, *rows) = csv_rows(done.json_body["url"])
     assert [row[0] for row in rows] == checkins
+
+
+def test_a_job_the_worker_fails_on_every_time_is_marked_failed_before_its_message_goes_to_the_dead_letters(
+    api, admin_token, checkins, sqs_client, api_environment, monkeypatch
+):
+    monkeypatch.setattr(exportwork, "REQUEST_RESERVE_SECONDS", 10**6)
+    job = ask(api, admin_token.token, form="checkin", format="csv").json_body["job"]
+
+    def refuse(*_):
+        raise ConnectionError("S3 out of reach")
+
+    monkeypatch.setattr(Downloads, "upload_part", refuse)
+    assert run_export_worker(sqs_client, api_environment) == 0
+    # The console stops waiting, and says what staff can do.
+    failed = follow(api, admin_token.token, job)
+    assert failed.status_code == 400 and set(failed.json_body["errors"]) == {"to"}
+    dead = sqs_client.get_queue_url(QueueName=api_environment["EXPORTS_QUEUE_URL"].rsplit("/", 1)[1] + "-failed")
+    received = sqs_client.receive_message(QueueUrl=dead["QueueUrl"], MaxNumberOfMessages=10)
+    assert job in [json.loads(message["Body"])["job"] for message in received["Messages"]]
 
 
 def test_the_same_job_handled_twice_writes_one_file_and_one_record(

@@ -48,6 +48,11 @@ WORKER_RESERVE_SECONDS = 30
 # How often a one-piece (XLSX) run says how far it has got.
 PROGRESS_EVERY_ROWS = 20_000
 
+# Said by the end date, the one thing staff can change: fewer days make a smaller file.
+FAILED_MESSAGE = (
+    "导出没有成功：后台试了几次都出错了（错误已记录）。请稍后重新导出；记录很多时，可以把结束日期提前，分几次导出"
+)
+
 DONE = "done"
 MORE = "more"
 LOST = "lost"
@@ -76,14 +81,22 @@ def run_in_request(job: ExportJob, parts: ExportParts, seconds_left: float, most
     return parts.jobs.get(job.id) or job
 
 
-def run_in_worker(job_id: str, parts: ExportParts, seconds_left: float) -> None:
+def run_in_worker(job_id: str, parts: ExportParts, seconds_left: float, last_try: bool = False) -> None:
     """Go on with a job from the queue; send it on again if it is not done in time. A job that is
-    done, failed or gone (a message delivered twice, a day old) is left alone."""
+    done, failed or gone (a message delivered twice, a day old) is left alone. On the message's
+    last try before the dead-letter queue, a run that fails marks the job failed first, so that
+    the console stops waiting for it."""
     job = parts.jobs.get(job_id)
     if job is None or job.status != RUNNING:
         return
     seconds = seconds_left - WORKER_RESERVE_SECONDS
-    if _run(job, parts, seconds) != MORE:
+    try:
+        result = _run(job, parts, seconds)
+    except Exception:
+        if last_try:
+            parts.jobs.fail(job, {"to": FAILED_MESSAGE})
+        raise
+    if result != MORE:
         return
     if job.format == "xlsx":
         # The worker's whole time was not enough for one workbook: it never will be.
