@@ -304,17 +304,17 @@ def staff_export(staff):
         key=key,
         request_hash=exportjobs.request_hash({**detail, "by": staff.id}),
     )
-    existing = side.export_jobs.get(job_id)
-    if existing is not None and existing.request_hash != asked.request_hash:
-        raise Refused("job", EXPORT_CONFLICT_MESSAGE)
-    if existing is None:
+    job = side.export_jobs.get(job_id)
+    if job is None:
         upload_id = None
         if wanted.format == "csv":
             upload_id = parts.downloads.start_upload(key, filename, fallback, exports.CONTENT_TYPES["csv"])
-        existing, _ = side.export_jobs.create(replace(asked, upload_id=upload_id))
+        job = side.export_jobs.create(replace(asked, upload_id=upload_id))
+    # A retried request asks for the same export; a job id used for another is refused.
+    if job.request_hash != asked.request_hash:
+        raise Refused("job", EXPORT_CONFLICT_MESSAGE)
     # The entry's id is the job's: a retried request records the export once.
-    side.audit.record(staff, "export.create", [existing.key], detail, entry_id=f"export-{job_id}")
-    job = existing
+    side.audit.record(staff, "export.create", [job.key], detail, entry_id=f"export-{job_id}")
     if job.status == exportjobs.RUNNING and not job.queued:
         seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
         job = exportwork.run_in_request(job, parts, seconds_left, config.read_export_request_seconds())

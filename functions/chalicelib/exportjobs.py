@@ -109,8 +109,8 @@ class ExportJobs:
         self._table = table
         self._clock = clock
 
-    def create(self, job: ExportJob) -> tuple[ExportJob, bool]:
-        """Store a new job; return (the job as stored, True), or (the one already under its id, False)."""
+    def create(self, job: ExportJob) -> ExportJob:
+        """Store a new job and return it, or return the one already under its id."""
         now = self._clock()
         item: dict = {
             "pk": export_job_pk(job.id),
@@ -145,8 +145,8 @@ class ExportJobs:
             existing = self.get(job.id)
             if existing is None:
                 raise
-            return existing, False
-        return _job_of(item), True
+            return existing
+        return _job_of(item)
 
     def get(self, job_id: str) -> ExportJob | None:
         """Return the job as stored now, or None."""
