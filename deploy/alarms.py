@@ -14,8 +14,10 @@ from deploy.stages import Stage
 PERIOD_SECONDS = 300
 
 
-def alarm_resources(stage: Stage, api_name: str, api_stage: str, function_name: str) -> dict[str, dict]:
-    """Return the alarms on the stage's API, its Lambda function and its table."""
+def alarm_resources(
+    stage: Stage, api_name: str, api_stage: str, function_name: str, dead_letter_queue: str
+) -> dict[str, dict]:
+    """Return the alarms on the stage's API, its Lambda function, its table and its failed exports."""
     table = imported(stage, f"{table_logical_id('submissions')}Name")
     alarms = {
         # The app answers 503 when DynamoDB is briefly busy, and the page retries it: a few are
@@ -53,6 +55,18 @@ def alarm_resources(stage: Stage, api_name: str, api_stage: str, function_name: 
             {"FunctionName": function_name},
             threshold=1,
         ),
+        # An export job the worker failed on three times is in the dead-letter queue: the staff
+        # member who asked for it waits for a file that will not come.
+        "ExportsDeadLettersAlarm": _alarm(
+            stage,
+            "export-dead-letters",
+            "有导出任务后台重试 3 次仍失败，进了死信队列：请查看导出函数的日志，并告诉工作人员重新导出。",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": dead_letter_queue},
+            threshold=1,
+            statistic="Maximum",
+        ),
     }
     # An on-demand table still throttles a partition pushed past its limits, or traffic more than
     # double its recent peak. The SDK retries and the page retries the 503, so a few are absorbed;
@@ -71,7 +85,14 @@ def alarm_resources(stage: Stage, api_name: str, api_stage: str, function_name: 
 
 
 def _alarm(
-    stage: Stage, name: str, description: str, namespace: str, metric: str, dimensions: dict, threshold: int
+    stage: Stage,
+    name: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: dict,
+    threshold: int,
+    statistic: str = "Sum",
 ) -> dict:
     topic = imported(stage, f"{ALARM_TOPIC}Arn")
     return {
@@ -82,7 +103,7 @@ def _alarm(
             "Namespace": namespace,
             "MetricName": metric,
             "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()],
-            "Statistic": "Sum",
+            "Statistic": statistic,
             "Period": PERIOD_SECONDS,
             "EvaluationPeriods": 1,
             "Threshold": threshold,

@@ -24,8 +24,17 @@ from chalice import CORSConfig
 from chalicelib.contentids import CONTENT_IDS_FILE
 
 from deploy.alarms import alarm_resources
-from deploy.apirole import API_LOG_GROUP, API_ROLE, api_function_name, api_role_resources
+from deploy.apirole import (
+    API_LOG_GROUP,
+    API_ROLE,
+    WORKER_LOG_GROUP,
+    WORKER_ROLE,
+    api_function_name,
+    api_role_resources,
+    worker_function_name,
+)
 from deploy.datastack import EXPORTS_BUCKET, imported, table_logical_id
+from deploy.exportqueue import EXPORTS_QUEUE, exports_queue_name, exports_queue_resources
 from deploy.sitecdn import (
     SITE_DISTRIBUTION,
     SITE_DISTRIBUTION_ID,
@@ -45,6 +54,9 @@ DEPLOYMENTS_CACHE = FUNCTIONS_DIR / ".chalice" / "deployments"
 
 # Chalice's names for what it makes.
 FUNCTION = "APIHandler"
+# The export worker (functions/app.py's export_worker) and its SQS event source.
+WORKER_FUNCTION = "ExportWorker"
+WORKER_EVENT_SOURCE = "ExportWorkerSqsEventSource"
 REST_API = "RestAPI"
 ENDPOINT_URL = "EndpointURL"
 # Chalice names the runtime after the Python that packages it (3.11 here), whose Lambda runtime
@@ -108,6 +120,10 @@ def package_api(stage: Stage, out_dir: Path, content_ids_file: Path = CONTENT_ID
         _run_chalice(project, stage, command)
     template_path = out_dir / "sam.json"
     packaged = json.loads(template_path.read_text(encoding="utf-8"))
+    # Chalice names the queue after the app's placeholder (an Fn::Sub a merge would only add to):
+    # the worker reads the stage's own queue, made in this stack.
+    events = packaged["Resources"][WORKER_FUNCTION]["Properties"]["Events"]
+    events[WORKER_EVENT_SOURCE]["Properties"]["Queue"] = {"Fn::GetAtt": [EXPORTS_QUEUE, "Arn"]}
     template = {key: _substitute_cdn_domain(value) for key, value in packaged.items()}
     template_path.write_text(json.dumps(template, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return ApiPackage(template=template, zip_path=out_dir / "deployment.zip")
@@ -133,9 +149,15 @@ def chalice_config(stage: Stage, base_config: Path = BASE_CONFIG) -> dict:
 def merge_template(stage: Stage) -> dict:
     """Return what `--merge-template` adds to Chalice's template for a stage."""
     api_name = api_stack_name(stage)
+    # Both functions read the table and write to the exports bucket and queue.
+    environment = {
+        "SUBMISSIONS_TABLE": imported(stage, f"{table_logical_id('submissions')}Name"),
+        "EXPORTS_BUCKET": imported(stage, f"{EXPORTS_BUCKET}Name"),
+        "EXPORTS_QUEUE_URL": {"Ref": EXPORTS_QUEUE},
+    }
     return {
-        "Description": f"三微 {stage.name} 环境的接口和网站 CDN：Lambda 函数、API Gateway、CloudFront 和告警。"
-        "数据在数据栈里，删除本栈不会删除数据。",
+        "Description": f"三微 {stage.name} 环境的接口和网站 CDN：Lambda 函数、导出队列、API Gateway、"
+        "CloudFront 和告警。数据在数据栈里，删除本栈不会删除数据。",
         "Resources": {
             **api_role_resources(stage),
             FUNCTION: {
@@ -143,15 +165,20 @@ def merge_template(stage: Stage) -> dict:
                     "FunctionName": api_function_name(stage),
                     "Runtime": LAMBDA_RUNTIME,
                     "Role": {"Fn::GetAtt": [API_ROLE, "Arn"]},
-                    "Environment": {
-                        "Variables": {
-                            "SUBMISSIONS_TABLE": imported(stage, f"{table_logical_id('submissions')}Name"),
-                            "EXPORTS_BUCKET": imported(stage, f"{EXPORTS_BUCKET}Name"),
-                        }
-                    },
+                    "Environment": {"Variables": environment},
                 },
                 # The function logs into the stack's log group, never one Lambda makes.
                 "DependsOn": [API_LOG_GROUP],
+            },
+            **exports_queue_resources(stage),
+            WORKER_FUNCTION: {
+                "Properties": {
+                    "FunctionName": worker_function_name(stage),
+                    "Runtime": LAMBDA_RUNTIME,
+                    "Role": {"Fn::GetAtt": [WORKER_ROLE, "Arn"]},
+                    "Environment": {"Variables": environment},
+                },
+                "DependsOn": [WORKER_LOG_GROUP],
             },
             REST_API: {
                 "Properties": {
@@ -169,7 +196,9 @@ def merge_template(stage: Stage) -> dict:
                 }
             },
             **site_cdn_resources(stage),
-            **alarm_resources(stage, api_name, API_GATEWAY_STAGE, api_function_name(stage)),
+            **alarm_resources(
+                stage, api_name, API_GATEWAY_STAGE, api_function_name(stage), f"{exports_queue_name(stage)}-failed"
+            ),
         },
         "Outputs": {
             ENDPOINT_URL: {"Description": "接口的地址（网站的 api_url）"},

@@ -4,7 +4,7 @@ CI gets short-lived credentials by trading the token GitHub gives a workflow run
 role (sts:AssumeRoleWithWebIdentity); no access key is ever stored. The role is trusted only
 by runs of one repository's `main` branch, and may do only what `build.py deploy` does and
 what CloudFormation does on its behalf, on the stage's own stacks, functions, roles, tables,
-buckets, topics, alarms and logs: everything named `sanwei-<stage>-*`. What IAM cannot scope
+buckets, queues, topics, alarms and logs: everything named `sanwei-<stage>-*`. What IAM cannot scope
 by name (API Gateway's and CloudFront's ids are random) is scoped to the account and region.
 It may read the site's certificate, as CloudFront does with its caller's rights. The role
 cannot delete a stack, a table or a bucket, read a table's items, or touch exports:
@@ -14,7 +14,7 @@ outside `sanwei-<stage>-*`, so it cannot widen its own rights.
 
 from __future__ import annotations
 
-from deploy.apirole import api_function_name
+from deploy.apirole import api_function_name, worker_function_name
 from deploy.apistack import api_stack_name
 from deploy.datastack import ARTIFACTS_BUCKET, SITE_BUCKET, data_stack_name
 from deploy.stages import CHINA_PARTITION, Stage, partition
@@ -94,6 +94,25 @@ FUNCTION_ACTIONS = (
     "lambda:UntagResource",
     "lambda:UpdateFunctionCode",
     "lambda:UpdateFunctionConfiguration",
+)
+# Lambda's event source mapping hands the export queue's messages to the worker; it is named by a
+# random id, so it is scoped by the function it feeds.
+EVENT_SOURCE_MAPPING_ACTIONS = (
+    "lambda:CreateEventSourceMapping",
+    "lambda:DeleteEventSourceMapping",
+    "lambda:GetEventSourceMapping",
+    "lambda:UpdateEventSourceMapping",
+)
+# The export jobs' queue and its dead-letter queue hold no data: CloudFormation may delete them.
+QUEUE_ACTIONS = (
+    "sqs:CreateQueue",
+    "sqs:DeleteQueue",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ListQueueTags",
+    "sqs:SetQueueAttributes",
+    "sqs:TagQueue",
+    "sqs:UntagQueue",
 )
 # API Gateway's actions are its HTTP methods on the API's paths.
 API_ACTIONS = ("apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT")
@@ -308,7 +327,15 @@ def ci_role_policy(stage: Stage) -> dict:
     ]
     # ... and the API's role <stack name>-<resource>-<random>.
     api_roles = f"{account}:role/{api_stack_name(stage)}-*"
-    function_log_group = f"arn:${{AWS::Partition}}:logs:{here}:log-group:/aws/lambda/{api_function_name(stage)}"
+    functions = [
+        f"arn:${{AWS::Partition}}:lambda:{here}:function:{name}"
+        for name in (api_function_name(stage), worker_function_name(stage))
+    ]
+    log_groups = [
+        f"arn:${{AWS::Partition}}:logs:{here}:log-group:/aws/lambda/{name}{streams}"
+        for name in (api_function_name(stage), worker_function_name(stage))
+        for streams in ("", ":*")
+    ]
     china = partition(stage.region) == CHINA_PARTITION
     return {
         "Version": "2012-10-17",
@@ -327,11 +354,24 @@ def ci_role_policy(stage: Stage) -> dict:
                 **_allow("PassApiRole", ("iam:PassRole",), api_roles),
                 "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
             },
-            _allow(
-                "Functions",
-                FUNCTION_ACTIONS,
-                f"arn:${{AWS::Partition}}:lambda:{here}:function:{api_function_name(stage)}",
-            ),
+            _allow("Functions", FUNCTION_ACTIONS, *functions),
+            {
+                **_allow(
+                    "EventSourceMappings",
+                    EVENT_SOURCE_MAPPING_ACTIONS,
+                    f"arn:${{AWS::Partition}}:lambda:{here}:event-source-mapping:*",
+                ),
+                "Condition": {"StringEquals": {"lambda:FunctionArn": {"Fn::Sub": functions[1]}}},
+            },
+            # Creating one is authorised on no resource of its own, only by the function it feeds.
+            {
+                "Sid": "NewEventSourceMapping",
+                "Effect": "Allow",
+                "Action": ["lambda:CreateEventSourceMapping"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"lambda:FunctionArn": {"Fn::Sub": functions[1]}}},
+            },
+            _allow("Queues", QUEUE_ACTIONS, f"arn:${{AWS::Partition}}:sqs:{here}:{named}"),
             # API Gateway names an API by a random id, so the region is as narrow as IAM allows.
             _allow(
                 "Apis",
@@ -363,7 +403,7 @@ def ci_role_policy(stage: Stage) -> dict:
             _allow("Topics", TOPIC_ACTIONS, f"arn:${{AWS::Partition}}:sns:{here}:{named}"),
             # The alarms carry the names deploy/alarms.py gives them.
             _allow("Alarms", ALARM_ACTIONS, f"arn:${{AWS::Partition}}:cloudwatch:{here}:alarm:{named}"),
-            _allow("Logs", LOG_ACTIONS, function_log_group, f"{function_log_group}:*"),
+            _allow("Logs", LOG_ACTIONS, *log_groups),
             # Looking a log group up by name is authorised on every group of the region.
             _allow("FindLogGroups", ("logs:DescribeLogGroups",), f"arn:${{AWS::Partition}}:logs:{here}:log-group:*"),
         ],

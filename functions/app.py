@@ -1,15 +1,19 @@
 """Sanwei forms and staff API: routes only (parse, validate, store, respond)."""
 
 import re
+import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
 from chalicelib import bodies, config, forms, references, submissions
 from chalicelib.answers import ErrorAnswers
-from chalicelib.errors import Missing, Refused
+from chalicelib.errors import Invalid, Missing, Refused
 from chalicelib.guard import StaffGuard, require, station_scope, valid
 from chalicelib.responses import (
+    EXPORT_CONFLICT_MESSAGE,
+    EXPORT_NOT_FOUND_MESSAGE,
     MEMBER_NOT_FOUND_MESSAGE,
     NOT_FOUND_MESSAGE,
     OWN_TOKEN_MESSAGE,
@@ -20,6 +24,8 @@ from chalicelib.responses import (
 from chalicelib.store import OFFICE_TZ
 
 app = Chalice(app_name="sanwei")
+# The queue the export worker reads; the API's stack points the worker at the stage's own queue.
+EXPORTS_QUEUE = "sanwei-exports"
 # The origin is stage config, fixed for the life of the function; no client is made here.
 CORS = CORSConfig(allow_origin=config.read_site_origin(), max_age=600)
 # The staff console sends its token in a header, and changes records with PATCH, PUT and DELETE.
@@ -187,8 +193,12 @@ def staff_report_file(staff):
     side = config.get_staff()
     content = config.get_content_ids()
     report = collect_report(side.day_index, side.write_shards, period, len(content.stations))
+    downloads = config.get_downloads()
     with report_file(report, {"stations": content.stations, "lessons": content.lessons}) as (path, filename, fallback):
-        download = config.get_downloads().publish(path, filename, fallback, XLSX_TYPE)
+        # A report is written whole in the request: its own key each time, as a file of its own.
+        key = downloads.key_for(uuid.uuid4().hex, fallback)
+        downloads.put_file(path, key, filename, fallback, XLSX_TYPE)
+    download = downloads.link(key)
     side.audit.record(staff, "report.export", [download.key], {"from": report["from"], "to": report["to"]})
     return {"url": download.url, "expires_at": download.expires_at, "filename": filename}
 
@@ -308,16 +318,17 @@ def staff_member_transfer(staff, member_id):
 @app.route("/staff/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
 @staff_only()
 def staff_export(staff):
-    """Write a form's records to a CSV or XLSX file in S3; answer a link that downloads it."""
+    """Start an export job (by the id the console made) and run it as far as the request's time
+    allows: 200 with the link when done, else 202 while the worker goes on with it."""
     # Staff only: imported here, so a member's cold start never loads it.
-    from chalicelib import exports, staffinput
-    from chalicelib.records import record_filter
+    from chalicelib import exportjobs, exports, exportwork, staffinput
 
-    wanted = valid(staffinput.parse_export(_body(), _today(), config.get_content_ids().branches))
+    content = config.get_content_ids()
+    wanted = valid(staffinput.parse_export(_body(), _today(), content.branches))
+    job_id = wanted.job
     station, scope = station_scope(staff, wanted.form, wanted.station)
     side = config.get_staff()
-    content = config.get_content_ids()
-    station_names = content.stations
+    parts = _export_parts()
     filename, fallback = exports.export_filenames(
         wanted.form,
         wanted.day_from,
@@ -325,17 +336,10 @@ def staff_export(staff):
         wanted.station,
         wanted.status,
         wanted.format,
-        station_names,
+        parts.station_names,
         wanted.branch,
         content.branches,
     )
-    items = side.records.stream(
-        wanted.form, wanted.day_from, wanted.day_to, record_filter(station, wanted.status, scope, wanted.branch)
-    )
-    seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
-    written = exports.export_file(wanted.form, wanted.format, items, station_names, fallback, seconds_left)
-    with written as (path, rows):
-        download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[wanted.format])
     detail = {
         "form": wanted.form.name,
         "from": wanted.day_from.isoformat(),
@@ -344,10 +348,92 @@ def staff_export(staff):
         "status": wanted.status or "",
         "branch": wanted.branch or "",
         "format": wanted.format,
-        "rows": rows,
     }
-    side.audit.record(staff, "export.create", [download.key], detail)
-    return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
+    key = parts.downloads.key_for(job_id, fallback)
+    asked = exportjobs.ExportJob(
+        id=job_id,
+        staff_id=staff.id,
+        form=wanted.form.name,
+        format=wanted.format,
+        day_from=wanted.day_from,
+        day_to=wanted.day_to,
+        station=station,
+        scope=scope,
+        status_filter=wanted.status,
+        branch=wanted.branch,
+        filename=filename,
+        fallback=fallback,
+        key=key,
+        request_hash=exportjobs.request_hash({**detail, "by": staff.id}),
+    )
+    job = side.export_jobs.get(job_id)
+    if job is None:
+        upload_id = None
+        if wanted.format == "csv":
+            upload_id = parts.downloads.start_upload(key, filename, fallback, exports.CONTENT_TYPES["csv"])
+        job = side.export_jobs.create(replace(asked, upload_id=upload_id))
+    # A retried request asks for the same export; a job id used for another is refused.
+    if job.request_hash != asked.request_hash:
+        raise Refused("job", EXPORT_CONFLICT_MESSAGE)
+    # The entry's id is the job's: a retried request records the export once.
+    side.audit.record(staff, "export.create", [job.key], detail, entry_id=f"export-{job_id}")
+    if job.status == exportjobs.RUNNING and not job.queued:
+        seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
+        job = exportwork.run_in_request(job, parts, seconds_left, config.read_export_request_seconds())
+    return _export_answer(job, parts)
+
+
+@app.route("/staff/exports/{job_id}", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_export_job(staff, job_id):
+    """Say how far an export job has got; when it is done, with a fresh link to its file."""
+    canonical, _ = forms.parse_submission_id(job_id, required=True)
+    job = config.get_staff().export_jobs.get(canonical) if canonical else None
+    if job is None:
+        raise Missing(EXPORT_NOT_FOUND_MESSAGE)
+    # A job is its maker's: another station's staff may not follow it, an admin may.
+    require(staff.is_admin or staff.id == job.staff_id)
+    answer = _export_answer(job, _export_parts())
+    if answer.status_code == 200:
+        config.get_staff().audit.record(staff, "export.download", [job.key], {"job": job.id, "rows": job.rows})
+    return answer
+
+
+def _export_parts():
+    from chalicelib.exportwork import ExportParts
+
+    side = config.get_staff()
+    return ExportParts(
+        side.export_jobs,
+        side.records,
+        config.get_downloads(),
+        config.get_export_queue(),
+        config.get_content_ids().stations,
+    )
+
+
+def _export_answer(job, parts) -> Response:
+    from chalicelib.exportjobs import DONE, FAILED
+
+    answer = job.public()
+    if job.status == FAILED:
+        raise Invalid(dict(job.errors or {}))
+    if job.status != DONE:
+        return Response(body=answer, status_code=202)
+    download = parts.downloads.link(job.key)
+    return Response(body={**answer, "url": download.url, "expires_at": download.expires_at}, status_code=200)
+
+
+@app.on_sqs_message(queue=EXPORTS_QUEUE, batch_size=1)
+def export_worker(event):
+    """Go on with export jobs too large for one request, one queue message at a time."""
+    from chalicelib.exportwork import run_in_worker
+    from chalicelib.jobqueue import MAX_RECEIVES, job_of_message
+
+    for record in event:
+        receives = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
+        seconds_left = event.context.get_remaining_time_in_millis() / 1000
+        run_in_worker(job_of_message(record.body), _export_parts(), seconds_left, receives >= MAX_RECEIVES)
 
 
 @app.route("/staff/people", methods=["GET"], cors=STAFF_CORS)

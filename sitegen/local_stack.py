@@ -24,6 +24,9 @@ FUNCTIONS_DIR = ROOT / "functions"
 LOCAL_STAGE = "dev"
 LOCAL_STAFF_NAME = "本机管理员"
 LOCAL_STAFF_DAYS = 1
+LOCAL_EXPORTS_QUEUE = f"sanwei-{LOCAL_STAGE}-exports"
+# A local export that failed is tried again after half a minute, not after the worker's 15.
+LOCAL_QUEUE_VISIBILITY_SECONDS = 30
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -173,6 +176,7 @@ class LocalStack:
             self._keep_data(self.data_dir)
         self._issue_staff_token()
         self._start_api()
+        self._start_export_worker()
         self._start_site()
 
     def _start_site(self) -> None:
@@ -294,6 +298,22 @@ class LocalStack:
             # A local server has no per-bucket host names.
             boto3.client("s3", endpoint_url=self.db_url, config=Config(s3={"addressing_style": "path"})),
         )
+
+    def _start_export_worker(self) -> None:
+        """Make the exports queue on the embedded server (it speaks SQS too) and hand its messages
+        to the app's own worker function, as Lambda's event source does in AWS."""
+        import boto3
+        from app import export_worker
+        from chalicelib.jobqueue import create_queue
+
+        from sitegen.queuepoller import QueuePoller
+
+        sqs = boto3.client("sqs", endpoint_url=self.db_url)
+        queue_url = create_queue(sqs, LOCAL_EXPORTS_QUEUE, LOCAL_QUEUE_VISIBILITY_SECONDS)
+        os.environ.update(EXPORTS_QUEUE_URL=queue_url, SQS_ENDPOINT_URL=self.db_url)
+        poller = QueuePoller(sqs, queue_url, export_worker)
+        poller.start()
+        self._stoppers.append(poller.stop)
 
     def _start_api(self) -> None:
         from app import app

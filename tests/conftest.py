@@ -97,13 +97,15 @@ def wait_for(url: str, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def run_serve(project: Path, *options: str):
-    """`python build.py serve` in a project folder, on free ports; yield its URLs, the staff token
-    it prints and all it prints (a list that grows while it runs). Stopped with Ctrl-C, it must exit 0."""
+def run_serve(project: Path, *options: str, environment: dict[str, str] | None = None):
+    """`python build.py serve` in a project folder, on free ports (with more environment variables
+    if given); yield its URLs, the staff token it prints and all it prints (a list that grows while
+    it runs). Stopped with Ctrl-C, it must exit 0."""
     ports = {"site": free_port(), "api": free_port(), "db": free_port()}
     process = subprocess.Popen(
         [sys.executable, "build.py", "serve", *options] + [f"--{name}-port={port}" for name, port in ports.items()],
         cwd=project,
+        env={**os.environ, **(environment or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -138,8 +140,11 @@ def run_serve(project: Path, *options: str):
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """`python build.py serve` on free ports, started once for every browser test (see run_serve),
-    serving the site as a static host does: the pages as members get them, without the live preview."""
-    with run_serve(ROOT, "--no-watch", "--site-dir", str(tmp_path_factory.mktemp("site"))) as running:
+    serving the site as a static host does: the pages as members get them, without the live preview.
+    Every export goes on in the background worker, however small, as a large one does."""
+    site_dir = str(tmp_path_factory.mktemp("site"))
+    background = {"EXPORT_REQUEST_SECONDS": "0"}
+    with run_serve(ROOT, "--no-watch", "--site-dir", site_dir, environment=background) as running:
         yield running
 
 
@@ -335,6 +340,36 @@ def exports_bucket(s3_client):
     return name
 
 
+@pytest.fixture(scope="session")
+def sqs_client(moto_endpoint):
+    """An SQS client for the moto server."""
+    import boto3
+
+    return boto3.client("sqs", endpoint_url=moto_endpoint)
+
+
+@pytest.fixture(scope="session")
+def exports_queue(sqs_client):
+    """The export jobs' queue on the moto server, made as `build.py serve` makes the local one
+    (messages failed on come back at once: no test waits for SQS's timeout)."""
+    from chalicelib.jobqueue import create_queue
+
+    return create_queue(sqs_client, f"test-{uuid.uuid4().hex[:12]}-exports", visibility_seconds=0)
+
+
+def run_export_worker(sqs_client, environment: dict[str, str]) -> int:
+    """Hand the queue's waiting messages to the app's export worker, as `build.py serve` does, in the
+    API's environment (the worker's function has the same); return how many it handled."""
+    from unittest import mock
+
+    import app
+
+    from sitegen.queuepoller import handle_waiting
+
+    with mock.patch.dict(os.environ, environment):
+        return handle_waiting(sqs_client, environment["EXPORTS_QUEUE_URL"], app.export_worker)
+
+
 # The content the API tests hand the app, as the build hands it the site's own.
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
@@ -357,8 +392,8 @@ def content_ids_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, content_ids_file):
-    """The test stage's environment, pointed at this test's tables and the exports bucket on moto."""
+def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, exports_queue, content_ids_file):
+    """The test stage's environment, pointed at this test's tables and the exports bucket and queue on moto."""
     return {
         **stage_environment(),
         CONTENT_IDS_VARIABLE: str(content_ids_file),
@@ -366,6 +401,8 @@ def api_environment(tables, dynamodb_endpoint, moto_endpoint, exports_bucket, co
         "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
         "S3_ENDPOINT_URL": moto_endpoint,
         "EXPORTS_BUCKET": exports_bucket,
+        "SQS_ENDPOINT_URL": moto_endpoint,
+        "EXPORTS_QUEUE_URL": exports_queue,
     }
 
 

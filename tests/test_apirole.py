@@ -1,11 +1,13 @@
-"""The API's Lambda role allows exactly what the app does.
+"""The API's and the export worker's Lambda roles allow exactly what each function does.
 
-Every DynamoDB and S3 call the API makes while a representative run of its routes goes through
-chalice.test.Client is collected from botocore's events. The data stack and the generated role
-are deployed into the embedded server's CloudFormation, which resolves the role's imports and
-partition; each call must be allowed by that policy on the table, index or object it touched,
-and every action the policy allows must have been needed by some call on what it allows it on.
-The run must reach every route of the app, so a new route cannot go unchecked.
+Every DynamoDB, S3 and SQS call the API makes while a representative run of its routes goes
+through chalice.test.Client is collected from botocore's events, and apart from them every call
+the worker makes while it runs export jobs from the queue. The data stack, the queue and the
+generated roles are deployed into the embedded server's CloudFormation, which resolves the
+roles' imports and partition; each call must be allowed by its function's policy on the table,
+index, object or queue it touched, and every action a policy allows must have been needed by
+some call of its function on what it allows it on. The run must reach every route of the app,
+so a new route cannot go unchecked.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from datetime import datetime
 
 import botocore.awsrequest
 import botocore.handlers
+import moto.s3.models
 import pytest
-from chalicelib import config
+from chalicelib import config, exportwork
 from chalicelib.contentids import CONTENT_IDS_VARIABLE
 from chalicelib.dynamo import StoreUnavailable
+from chalicelib.exportjobs import ExportJobs
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tokens import TokenStore
 from conftest import (
@@ -31,13 +35,28 @@ from conftest import (
     bearer,
     chalice_client,
     post_submission,
+    run_export_worker,
     staff_request,
     stage_environment,
 )
 
-from deploy.apirole import API_LOG_GROUP, API_ROLE, APP_ACTIONS, LOGS, api_function_name, api_role_resources
+from deploy.apirole import (
+    API_LOG_GROUP,
+    API_ROLE,
+    APP_ACTIONS,
+    EVENT_SOURCE_ACTIONS,
+    LOGS,
+    QUEUE,
+    WORKER_ACTIONS,
+    WORKER_LOG_GROUP,
+    WORKER_ROLE,
+    api_function_name,
+    api_role_resources,
+    worker_function_name,
+)
 from deploy.cloudformation import apply_stack
 from deploy.datastack import render_template
+from deploy.exportqueue import EXPORTS_QUEUE, exports_queue_resources
 from tests.test_api import VOLUNTEER
 from tests.test_datastack import client, deploy, make_stage, outputs, resolve_sub, strings_in
 
@@ -99,7 +118,7 @@ def on_every_new_client(*handlers: tuple[str, object]):
 
 @contextlib.contextmanager
 def calls_of_the_app():
-    """Yield the list of every DynamoDB and S3 call made inside the block by clients made there.
+    """Yield the list of every DynamoDB, S3 and SQS call made inside the block by clients made there.
 
     provide-client-params is emitted once for each call (not for each retry) and for each
     presigned URL.
@@ -109,7 +128,8 @@ def calls_of_the_app():
     def record(params, model, **_):
         calls.append(Call(model.service_model.signing_name, model.name, json.loads(json.dumps(params, default=str))))
 
-    with on_every_new_client(("provide-client-params.dynamodb", record), ("provide-client-params.s3", record)):
+    handlers = [(f"provide-client-params.{service}", record) for service in ("dynamodb", "s3", "sqs")]
+    with on_every_new_client(*handlers):
         yield calls
 
 
@@ -132,35 +152,57 @@ def stage():
 
 @pytest.fixture(scope="module")
 def deployed(moto_endpoint, stage):
-    """The data stack and a stack of the generated role, in the embedded server; yield the data stack's outputs."""
+    """The data stack and a stack of the export queue and the generated roles, in the embedded
+    server; yield the data stack's outputs, the roles' names and the queue's URL and ARN."""
     assert deploy(moto_endpoint, stage) == "created"
     role_stack = f"sanwei-{stage.name}-role"
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": api_role_resources(stage)}
+    resources = {**exports_queue_resources(stage), **api_role_resources(stage)}
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
     cloudformation = client("cloudformation", moto_endpoint, stage.region)
     assert apply_stack(cloudformation, role_stack, render_template(template), []) == "created"
-    resources = cloudformation.list_stack_resources(StackName=role_stack)["StackResourceSummaries"]
+    summaries = cloudformation.list_stack_resources(StackName=role_stack)["StackResourceSummaries"]
+    made = {item["LogicalResourceId"]: item["PhysicalResourceId"] for item in summaries}
+    queue_arn = client("sqs", moto_endpoint, stage.region).get_queue_attributes(
+        QueueUrl=made[EXPORTS_QUEUE], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
     return {
         **outputs(moto_endpoint, stage),
-        "RoleName": next(item["PhysicalResourceId"] for item in resources if item["LogicalResourceId"] == API_ROLE),
+        "RoleName": made[API_ROLE],
+        "WorkerRoleName": made[WORKER_ROLE],
+        "QueueUrl": made[EXPORTS_QUEUE],
+        "QueueArn": queue_arn,
     }
 
 
-@pytest.fixture(scope="module")
-def role_policy(moto_endpoint, stage, deployed) -> dict:
-    """The role's policy document as CloudFormation resolved it (imports, partition, region, account)."""
-    iam = client("iam", moto_endpoint, stage.region)
-    name = iam.list_role_policies(RoleName=deployed["RoleName"])["PolicyNames"][0]
-    document = iam.get_role_policy(RoleName=deployed["RoleName"], PolicyName=name)["PolicyDocument"]
+def resolved_policy(endpoint: str, stage, role_name: str) -> dict:
+    """A role's policy document as CloudFormation resolved it (imports, partition, region, account)."""
+    iam = client("iam", endpoint, stage.region)
+    name = iam.list_role_policies(RoleName=role_name)["PolicyNames"][0]
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
     # moto keeps a policy that CloudFormation made as Python's text of it, not as JSON.
     return ast.literal_eval(document) if isinstance(document, str) else document
 
 
+@pytest.fixture(scope="module")
+def role_policy(moto_endpoint, stage, deployed) -> dict:
+    """The API role's policy document, resolved."""
+    return resolved_policy(moto_endpoint, stage, deployed["RoleName"])
+
+
+@pytest.fixture(scope="module")
+def worker_policy(moto_endpoint, stage, deployed) -> dict:
+    """The export worker role's policy document, resolved."""
+    return resolved_policy(moto_endpoint, stage, deployed["WorkerRoleName"])
+
+
 @dataclass
 class Run:
-    """What a run of the API did: the requests it was sent, and the calls it made to AWS."""
+    """What a run of the API did: the requests it was sent, the calls it made to AWS, and the
+    calls the export worker made."""
 
     requests: list[tuple[str, str]]
     calls: list[Call]
+    worker_calls: list[Call]
 
 
 def noting_requests(http, requests: list[tuple[str, str]]) -> None:
@@ -194,6 +236,8 @@ def run(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_factory
         "EXPORTS_BUCKET": deployed["ExportsBucketName"],
         "DYNAMODB_ENDPOINT_URL": moto_endpoint,
         "S3_ENDPOINT_URL": moto_endpoint,
+        "SQS_ENDPOINT_URL": moto_endpoint,
+        "EXPORTS_QUEUE_URL": deployed["QueueUrl"],
     }
     # The first tokens are made by `build.py tokens` with the IT person's credentials; the run's
     # admin then makes and revokes a colleague's through the API.
@@ -201,19 +245,63 @@ def run(chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path_factory
     admin = bearer(tokens.create("管理员甲", "admin", (), 30).token)
     station = bearer(tokens.create("驿站乙", "station", ("station-01",), 30).token)
     requests: list[tuple[str, str]] = []
+    worker_calls: list[Call] = []
+    folder = tmp_path_factory.mktemp("export")
+
+    def worker_runs(file_format: str) -> None:
+        # The worker's calls are apart from the API's: nothing else runs meanwhile.
+        first = len(calls)
+        run_exports_in_the_worker(environment, folder, file_format)
+        worker_calls.extend(calls[first:])
+        del calls[first:]
+
     with calls_of_the_app() as calls, chalice_client(chalice_app, environment, tmp_path_factory.mktemp("api")) as api:
         noting_requests(api, requests)
-        run_every_route(api, admin, station)
+        run_every_route(api, admin, station, worker_runs)
         with pytest.MonkeyPatch.context() as patch:
             # chalice.test.Client sets the stage's environment only while it runs a request.
             for name, value in environment.items():
                 patch.setenv(name, value)
-            upload_a_large_export_that_fails(tmp_path_factory.mktemp("export") / "large.csv")
-    return Run(requests, calls)
+            upload_a_large_export_that_fails(folder / "large.csv")
+    return Run(requests, calls, worker_calls)
 
 
-def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None:
-    """Use every route of the API once or more, as members and staff do, checking each answer."""
+def run_exports_in_the_worker(environment: dict[str, str], folder, file_format: str) -> None:
+    """Run the export job on the queue in the worker, as Lambda's event source would. A CSV takes
+    several runs, one of which stops after completing the upload and before saying so (the next
+    finds the upload done); after an XLSX, a large upload of the worker's fails."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=environment["SQS_ENDPOINT_URL"])
+    # A message failed on comes back at once, not after the worker's 15 minutes.
+    sqs.set_queue_attributes(QueueUrl=environment["EXPORTS_QUEUE_URL"], Attributes={"VisibilityTimeout": "0"})
+    finish = ExportJobs.finish
+    stopped: list[str] = []
+
+    def stop_once_after_completing(jobs, job, rows):
+        if not stopped:
+            stopped.append(job.id)
+            raise ConnectionError("stopped after completing the upload")
+        finish(jobs, job, rows)
+
+    with pytest.MonkeyPatch.context() as patch:
+        if file_format == "csv":
+            patch.setattr(exportwork, "PART_CHARS", 200)
+            patch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 200)
+            patch.setattr(exportwork, "WORKER_RESERVE_SECONDS", 10**6)
+            patch.setattr(ExportJobs, "finish", stop_once_after_completing)
+            assert run_export_worker(sqs, environment) >= 2
+            assert stopped
+            return
+        assert run_export_worker(sqs, environment) == 1
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        upload_a_large_export_that_fails(folder / "large-worker.xlsx")
+
+
+def run_every_route(api, admin: dict[str, str], station: dict[str, str], worker_runs) -> None:
+    """Use every route of the API once or more, as members and staff do, checking each answer;
+    `worker_runs` runs the export jobs left to the worker, before the member they hold is erased."""
 
     def ok(response, status: int = 200):
         assert response.status_code == status, response.body
@@ -252,11 +340,22 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None
         ok(api.post(f"/staff/members/{member}/follow-ups", headers=admin, body=body), 201)
     assert len(ok(api.get(f"/staff/members/{member}", headers=admin))["follow_ups"]) == FOLLOW_UPS
 
-    # Exports (both formats, a station's too), finding and erasing a person, the audit log.
+    # Exports (both formats, a station's too) done in the request and followed, then the same
+    # left to the worker; finding and erasing a person, the audit log.
     exports = (({"form": "registration", "format": "csv"}, admin), ({"form": "request", "format": "xlsx"}, station))
     for export, token in exports:
-        body = json.dumps({**export, "from": TODAY, "to": TODAY}).encode()
-        assert ok(api.post("/staff/exports", headers=token, body=body))["rows"] >= 1
+        body = json.dumps({**export, "from": TODAY, "to": TODAY, "job": str(uuid.uuid4())}).encode()
+        job = ok(api.post("/staff/exports", headers=token, body=body))
+        assert job["rows"] >= 1, job
+        assert ok(api.get(f"/staff/exports/{job['job']}", headers=token))["url"]
+    for export, token in exports:
+        with pytest.MonkeyPatch.context() as patch:
+            # No time in the request: the job goes to the queue at once.
+            patch.setattr(exportwork, "REQUEST_RESERVE_SECONDS", 10**6)
+            body = json.dumps({**export, "from": TODAY, "to": TODAY, "job": str(uuid.uuid4())}).encode()
+            job = ok(api.post("/staff/exports", headers=token, body=body), 202)["job"]
+        worker_runs(export["format"])
+        assert ok(api.get(f"/staff/exports/{job}", headers=token))["rows"] >= 1
     mobile = STAFF_REGISTRATION["mobile"]
     ok(api.get(f"/staff/people?mobile={mobile}", headers=admin))
     assert ok(api.delete(f"/staff/people?mobile={mobile}", headers=admin))["count"] >= 2
@@ -273,13 +372,17 @@ def upload_a_large_export_that_fails(path) -> None:
     """Upload an export file over the multipart threshold whose parts S3 refuses: the upload is aborted."""
     path.write_bytes(b"x" * MULTIPART_BYTES)
     with on_every_new_client(("before-call.s3.UploadPart", refuse_upload_parts)):
+        downloads = config.get_downloads()
+        key = downloads.key_for(str(uuid.uuid4()), path.name)
         with pytest.raises(StoreUnavailable):
-            config.get_downloads().publish(str(path), "导出.csv", "export.csv", "text/csv")
+            downloads.put_file(str(path), key, "导出", path.name, "text/csv")
 
 
 def authorised_as(call: Call, arns: dict[str, str]) -> list[tuple[str, str]]:
     """Return the (IAM action, resource ARN) pairs AWS checks a call against, given the ARN of each table and bucket."""
     params = call.params
+    if call.service == "sqs":
+        return [(f"sqs:{call.operation}", arns[params["QueueUrl"]])]
     if call.service == "s3":
         return [(S3_ACTIONS[call.operation], f"{arns[params['Bucket']]}/{params['Key']}")]
     if call.operation == "TransactWriteItems":
@@ -294,14 +397,25 @@ def authorised_as(call: Call, arns: dict[str, str]) -> list[tuple[str, str]]:
     return [(f"dynamodb:{call.operation}", arns[params["TableName"]] + index)]
 
 
-@pytest.fixture(scope="module")
-def used(run, deployed) -> set[tuple[str, str]]:
-    """Every (IAM action, resource ARN) the app's calls needed."""
-    arns = {
+def arns_of(deployed) -> dict[str, str]:
+    """The ARN of each table, bucket and queue (by its URL) the functions are pointed at."""
+    return {
         deployed["SubmissionsTableName"]: deployed["SubmissionsTableArn"],
         deployed["ExportsBucketName"]: deployed["ExportsBucketArn"],
+        deployed["QueueUrl"]: deployed["QueueArn"],
     }
-    return {pair for call in run.calls for pair in authorised_as(call, arns)}
+
+
+@pytest.fixture(scope="module")
+def used(run, deployed) -> set[tuple[str, str]]:
+    """Every (IAM action, resource ARN) the API's calls needed."""
+    return {pair for call in run.calls for pair in authorised_as(call, arns_of(deployed))}
+
+
+@pytest.fixture(scope="module")
+def used_by_worker(run, deployed) -> set[tuple[str, str]]:
+    """Every (IAM action, resource ARN) the export worker's calls needed."""
+    return {pair for call in run.worker_calls for pair in authorised_as(call, arns_of(deployed))}
 
 
 def test_the_run_sends_a_request_to_every_route_of_the_app(run, chalice_app):
@@ -322,30 +436,64 @@ def test_every_call_the_app_makes_is_allowed_on_what_it_touched(used, role_polic
     assert not refused
 
 
-def test_the_role_allows_nothing_the_app_did_not_need(used, role_policy, stage):
-    statements = {statement["Sid"]: statement for statement in role_policy["Statement"]}
-    assert set(statements) == {what.title() for what in APP_ACTIONS}
+def test_every_call_the_worker_makes_is_allowed_on_what_it_touched(used_by_worker, worker_policy):
+    assert used_by_worker
+    refused = sorted(pair for pair in used_by_worker if not allows(worker_policy, *pair))
+    assert not refused
+
+
+def allowed_beyond_need(policy: dict, actions: dict[str, tuple[str, ...]], used: set[tuple[str, str]]) -> list[str]:
+    """Return each action a policy allows on a resource that no call needed there; check its
+    statements are one for each kind of thing in `actions`."""
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert set(statements) == {what.title() for what in actions}
+    unneeded = []
     for sid, statement in statements.items():
         assert statement["Effect"] == "Allow"
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         for action in statement["Action"]:
+            # The function's logs are written by Lambda, and the worker's queue read by Lambda's
+            # event source mapping: no call of the app's needs them.
+            if sid == LOGS.title() or (sid == QUEUE.title() and action in EVENT_SOURCE_ACTIONS):
+                continue
             for resource in resources:
-                if sid == LOGS.title():
-                    continue
-                # Each action, on each resource the statement names, was needed by some call.
                 one = {"Version": "2012-10-17", "Statement": [{**statement, "Action": action, "Resource": resource}]}
-                assert any(allows(one, *pair) for pair in used), f"{action} on {resource}: no call needed it"
-    # The function's own logs are written by Lambda, not by a call of the app's: its own group only.
-    # (moto resolves ${AWS::Partition} as "aws" everywhere; the partition test reads the template.)
-    group = f"/aws/lambda/{api_function_name(stage)}"
-    assert statements[LOGS.title()]["Resource"].endswith(f":logs:{stage.region}:123456789012:log-group:{group}:*")
-    assert {action for action, _ in used} == {
-        action for what, actions in APP_ACTIONS.items() if what != LOGS for action in actions
+                if not any(allows(one, *pair) for pair in used):
+                    unneeded.append(f"{action} on {resource}")
+    return unneeded
+
+
+def needed_actions(actions: dict[str, tuple[str, ...]]) -> set[str]:
+    return {
+        action
+        for what, allowed in actions.items()
+        if what != LOGS
+        for action in allowed
+        if action not in EVENT_SOURCE_ACTIONS
     }
 
 
-def test_no_action_or_resource_is_a_wildcard(role_policy):
-    for statement in role_policy["Statement"]:
+def test_the_role_allows_nothing_the_app_did_not_need(used, role_policy, stage):
+    assert allowed_beyond_need(role_policy, APP_ACTIONS, used) == []
+    # The function's own logs are written by Lambda, not by a call of the app's: its own group only.
+    # (moto resolves ${AWS::Partition} as "aws" everywhere; the partition test reads the template.)
+    group = f"/aws/lambda/{api_function_name(stage)}"
+    statements = {statement["Sid"]: statement for statement in role_policy["Statement"]}
+    assert statements[LOGS.title()]["Resource"].endswith(f":logs:{stage.region}:123456789012:log-group:{group}:*")
+    assert {action for action, _ in used} == needed_actions(APP_ACTIONS)
+
+
+def test_the_worker_role_allows_nothing_the_worker_did_not_need(used_by_worker, worker_policy, stage):
+    assert allowed_beyond_need(worker_policy, WORKER_ACTIONS, used_by_worker) == []
+    group = f"/aws/lambda/{worker_function_name(stage)}"
+    statements = {statement["Sid"]: statement for statement in worker_policy["Statement"]}
+    assert statements[LOGS.title()]["Resource"].endswith(f":logs:{stage.region}:123456789012:log-group:{group}:*")
+    assert {action for action, _ in used_by_worker} == needed_actions(WORKER_ACTIONS)
+    assert set(EVENT_SOURCE_ACTIONS) <= set(statements[QUEUE.title()]["Action"])
+
+
+def test_no_action_or_resource_is_a_wildcard(role_policy, worker_policy):
+    for statement in role_policy["Statement"] + worker_policy["Statement"]:
         assert all("*" not in action for action in statement["Action"])
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         # A trailing * only: the table's indexes, the objects under exports/, the log group's streams.
@@ -354,7 +502,8 @@ def test_no_action_or_resource_is_a_wildcard(role_policy):
 
 @pytest.mark.parametrize(("region", "prefix"), [("cn-north-1", "arn:aws-cn:"), ("eu-west-1", "arn:aws:")])
 def test_every_arn_the_role_builds_goes_through_the_partition(region, prefix):
-    strings = list(strings_in(api_role_resources(make_stage(region))))
+    stage = make_stage(region)
+    strings = list(strings_in({**exports_queue_resources(stage), **api_role_resources(stage)}))
     assert not [text for text, is_sub in strings if "arn:" in text and not is_sub], "an ARN written out by hand"
     arns = [resolve_sub(text, region) for text, is_sub in strings if is_sub and "arn:" in text]
     assert arns, "the log group's ARN is built with Fn::Sub"
@@ -369,6 +518,7 @@ def test_cfn_lint_finds_nothing_in_the_role(region):
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {
+            **exports_queue_resources(stage),
             **api_role_resources(stage),
             # A function of the name the log group is made for, run by the role, as the API's stack has.
             "ApiHandler": {
@@ -381,6 +531,18 @@ def test_cfn_lint_finds_nothing_in_the_role(region):
                     "Role": {"Fn::GetAtt": [API_ROLE, "Arn"]},
                 },
                 "DependsOn": API_LOG_GROUP,
+            },
+            # And the export worker, by its own role.
+            "ExportWorker": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": worker_function_name(stage),
+                    "Runtime": "python3.12",
+                    "Handler": "app.export_worker",
+                    "Code": {"ZipFile": "export_worker = None"},
+                    "Role": {"Fn::GetAtt": [WORKER_ROLE, "Arn"]},
+                },
+                "DependsOn": WORKER_LOG_GROUP,
             },
         },
     }

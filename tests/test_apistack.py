@@ -19,18 +19,21 @@ from pathlib import Path
 import pytest
 from chalicelib.contentids import CONTENT_IDS_FILE
 
-from deploy.apirole import API_ROLE, api_function_name, api_role_resources
+from deploy.apirole import API_ROLE, WORKER_ROLE, api_function_name, api_role_resources, worker_function_name
 from deploy.apistack import (
     API_STACK_OUTPUTS,
     FUNCTION,
     LAMBDA_RUNTIME,
     REST_API,
     ROLE_STAND_IN,
+    WORKER_EVENT_SOURCE,
+    WORKER_FUNCTION,
     ApiPackage,
     api_stack_name,
     package_api,
 )
 from deploy.datastack import data_stack_name, data_stack_template
+from deploy.exportqueue import EXPORTS_DEAD_LETTERS, EXPORTS_QUEUE, exports_queue_name, exports_queue_resources
 from deploy.sitecdn import SITE_BUCKET_POLICY, SITE_CACHE_POLICY, SITE_DISTRIBUTION
 from deploy.stages import Stage, load_stage
 from tests.test_cli import run_build_py
@@ -92,8 +95,14 @@ def test_the_function_runs_as_the_generated_role_and_no_other(packaged):
     assert function["Role"] == {"Fn::GetAtt": [API_ROLE, "Arn"]}
     assert function["FunctionName"] == api_function_name(stage)
     assert template["Resources"][API_ROLE] == api_role_resources(stage)[API_ROLE]
+    # The export worker runs as its own generated role, 15 minutes at most.
+    worker = template["Resources"][WORKER_FUNCTION]["Properties"]
+    assert worker["Role"] == {"Fn::GetAtt": [WORKER_ROLE, "Arn"]}
+    assert worker["FunctionName"] == worker_function_name(stage)
+    assert template["Resources"][WORKER_ROLE] == api_role_resources(stage)[WORKER_ROLE]
+    assert (worker["MemorySize"], worker["Timeout"], worker["Runtime"]) == (1769, 900, LAMBDA_RUNTIME)
     # Chalice made no role or policy of its own, and its stand-in is gone.
-    assert list(resources_of(template, "AWS::IAM::Role")) == [API_ROLE]
+    assert sorted(resources_of(template, "AWS::IAM::Role")) == sorted([API_ROLE, WORKER_ROLE])
     assert not resources_of(template, "AWS::IAM::Policy") and not resources_of(template, "AWS::IAM::ManagedPolicy")
     assert ROLE_STAND_IN not in json.dumps(template)
     # The Lambda as the committed config sets it: a whole vCPU, just under API Gateway's 29 s.
@@ -103,14 +112,40 @@ def test_the_function_runs_as_the_generated_role_and_no_other(packaged):
 def test_the_function_reads_the_data_stacks_table_and_bucket(packaged):
     stage, built = packaged
     variables = built.template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
+    worker = built.template["Resources"][WORKER_FUNCTION]["Properties"]["Environment"]["Variables"]
     prefix = data_stack_name(stage)
-    assert variables["SUBMISSIONS_TABLE"] == {"Fn::ImportValue": f"{prefix}-SubmissionsTableName"}
-    assert variables["EXPORTS_BUCKET"] == {"Fn::ImportValue": f"{prefix}-ExportsBucketName"}
+    for names in (variables, worker):
+        assert names["SUBMISSIONS_TABLE"] == {"Fn::ImportValue": f"{prefix}-SubmissionsTableName"}
+        assert names["EXPORTS_BUCKET"] == {"Fn::ImportValue": f"{prefix}-ExportsBucketName"}
+        assert names["EXPORTS_QUEUE_URL"] == {"Ref": EXPORTS_QUEUE}
     # Every value the stack imports is one the data stack exports.
     exported = {f"{prefix}-{key}" for key in data_stack_template(stage)["Outputs"]}
     imported = set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(built.template)))
     assert imported and imported <= exported, imported - exported
-    assert not any(name.startswith(("DYNAMODB_ENDPOINT", "S3_ENDPOINT")) for name in variables)
+    assert not any(name.endswith("_ENDPOINT_URL") for name in [*variables, *worker])
+
+
+def test_the_worker_reads_the_stages_own_export_queue_which_hands_failures_to_its_dead_letters(packaged):
+    stage, built = packaged
+    resources = built.template["Resources"]
+    events = resources[WORKER_FUNCTION]["Properties"]["Events"]
+    assert events == {
+        WORKER_EVENT_SOURCE: {
+            "Type": "SQS",
+            "Properties": {
+                "Queue": {"Fn::GetAtt": [EXPORTS_QUEUE, "Arn"]},
+                "BatchSize": 1,
+                "MaximumBatchingWindowInSeconds": 0,
+            },
+        }
+    }
+    queues = exports_queue_resources(stage)
+    assert {name: resources[name] for name in queues} == queues
+    assert resources[EXPORTS_QUEUE]["Properties"]["QueueName"] == exports_queue_name(stage)
+    # SQS hides a message being worked on for longer than the worker can run.
+    assert resources[EXPORTS_QUEUE]["Properties"]["VisibilityTimeout"] > 900
+    redrive = resources[EXPORTS_QUEUE]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [EXPORTS_DEAD_LETTERS, "Arn"]}
 
 
 def test_the_site_origin_is_the_stages_domain_or_the_cdns_own(china, trial):
@@ -252,6 +287,8 @@ def test_alarms_watch_the_api_the_function_and_the_table_and_tell_the_data_stack
         "Throttles": function,
         "ReadThrottleEvents": table,
         "WriteThrottleEvents": table,
+        # An export job the worker failed on three times.
+        "ApproximateNumberOfMessagesVisible": {"QueueName": f"{exports_queue_name(stage)}-failed"},
     }
     assert template["Resources"][REST_API]["Properties"]["Name"] == api_stack_name(stage)
 

@@ -45,6 +45,7 @@ ABROAD = Stage("abroad", GLOBAL, "sanwei.example.org", None, 2.5, 5, ACM_ARN)
 # describe-type --type RESOURCE --type-name ...`), keeping what the properties used here need:
 # cfn-lint ships those schemas without their handlers, so they cannot be read from it.
 FUNCTION = "arn:{p}:lambda:{r}:{a}:function:sanwei-{s}-api"
+WORKER = "arn:{p}:lambda:{r}:{a}:function:sanwei-{s}-exports"
 API_ROLE = "arn:{p}:iam::{a}:role/sanwei-{s}-api-ApiHandlerRole-1ABC"
 API = "arn:{p}:apigateway:{r}::/restapis"
 CDN = "arn:{p}:cloudfront::{a}"
@@ -124,6 +125,25 @@ CREATE_AND_UPDATE = {
         ),
         ("iam:PassRole", API_ROLE),
         ("s3:GetObject", "arn:{p}:s3:::sanwei-{s}-data-artifactsbucket-1abc/packages/0a1b.zip"),
+    ],
+    "AWS::Lambda::EventSourceMapping": [
+        ("lambda:CreateEventSourceMapping", "*"),
+        *(
+            (f"lambda:{action}", "arn:{p}:lambda:{r}:{a}:event-source-mapping:a1b2c3d4-5678-90ab-cdef-11111EXAMPLE")
+            for action in ("GetEventSourceMapping", "UpdateEventSourceMapping")
+        ),
+    ],
+    "AWS::SQS::Queue": [
+        (f"sqs:{action}", "arn:{p}:sqs:{r}:{a}:sanwei-{s}-exports")
+        for action in (
+            "CreateQueue",
+            "GetQueueUrl",
+            "GetQueueAttributes",
+            "SetQueueAttributes",
+            "ListQueueTags",
+            "TagQueue",
+            "UntagQueue",
+        )
     ],
     "AWS::Lambda::Permission": [
         (f"lambda:{action}", FUNCTION) for action in ("AddPermission", "GetPolicy", "RemovePermission")
@@ -307,6 +327,10 @@ def test_the_deploy_may_do_its_work_on_the_stages_own_resources(role, stage, dep
         ("dynamodb:UpdateContinuousBackups", deployed["SubmissionsTableArn"]),
         ("sns:Subscribe", deployed["AlarmTopicArn"]),
         ("lambda:UpdateFunctionCode", f"arn:aws:lambda:{region}:{ACCOUNT}:function:{named}-api"),
+        ("lambda:UpdateFunctionCode", f"arn:aws:lambda:{region}:{ACCOUNT}:function:{named}-exports"),
+        ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{named}-api-ExportWorkerRole-1ABC"),
+        ("sqs:SetQueueAttributes", f"arn:aws:sqs:{region}:{ACCOUNT}:{named}-exports-failed"),
+        ("logs:PutRetentionPolicy", f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/{named}-exports"),
         ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/{named}-api-ApiHandlerRole-1ABC"),
         ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{named}-api-ApiHandlerRole-1ABC"),
         ("logs:PutRetentionPolicy", f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws/lambda/{named}-api"),
@@ -343,6 +367,8 @@ def test_the_role_cannot_read_exports_delete_data_or_change_itself(role, stage, 
         ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/sanwei-other-api-ApiHandlerRole-1ABC"),
         # ... and the stage's functions, roles and log groups other than the API's.
         ("lambda:UpdateFunctionCode", f"arn:aws:lambda:{region}:{ACCOUNT}:function:sanwei-{stage.name}-other"),
+        # ... nor another stage's queue.
+        ("sqs:SetQueueAttributes", f"arn:aws:sqs:{region}:{ACCOUNT}:sanwei-other-exports"),
         ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/sanwei-{stage.name}-data-SomeRole-1ABC"),
         ("s3:PutObject", f"arn:aws:s3:::{other}-data-sitebucket-1abc/index.html"),
     ]
@@ -389,6 +415,8 @@ def test_every_allowed_resource_is_the_stages_or_as_narrow_as_iam_allows():
         "FindCertificate",
         "TableKey",
         "FindLogGroups",
+        "EventSourceMappings",
+        "NewEventSourceMapping",
     }
     for statement in statements:
         if statement["Effect"] != "Allow" or statement["Sid"] in unnamed:

@@ -119,7 +119,7 @@ def test_the_stack_makes_exactly_the_table_the_app_expects(moto_endpoint, deploy
 
 
 def test_the_app_works_against_the_stacks_table_and_bucket(
-    chalice_app, moto_endpoint, deployed, content_ids_file, tmp_path
+    chalice_app, moto_endpoint, deployed, content_ids_file, exports_queue, tmp_path
 ):
     environment = {
         **stage_environment(),
@@ -128,6 +128,8 @@ def test_the_app_works_against_the_stacks_table_and_bucket(
         "EXPORTS_BUCKET": deployed["ExportsBucketName"],
         "DYNAMODB_ENDPOINT_URL": moto_endpoint,
         "S3_ENDPOINT_URL": moto_endpoint,
+        "SQS_ENDPOINT_URL": moto_endpoint,
+        "EXPORTS_QUEUE_URL": exports_queue,
     }
     import boto3
 
@@ -145,7 +147,9 @@ def test_the_app_works_against_the_stacks_table_and_bucket(
         found = api.get(f"/staff/people?mobile={STAFF_REGISTRATION['mobile']}", headers=bearer(admin))
         assert found.status_code == 200 and len(found.json_body["records"]) == 1
         export = api.post(
-            "/staff/exports", headers=bearer(admin), body=json.dumps({"form": "registration", "format": "csv"}).encode()
+            "/staff/exports",
+            headers=bearer(admin),
+            body=json.dumps({"form": "registration", "format": "csv", "job": str(uuid.uuid4())}).encode(),
         )
     assert export.status_code == 200, export.body
     assert export.json_body["rows"] == 1

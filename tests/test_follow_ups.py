@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import urllib.request
+import uuid
 from datetime import datetime
 
 import pytest
@@ -54,7 +55,7 @@ def test_250_long_follow_ups_are_all_stored_and_shown_and_erased(api, admin_toke
     assert [entry["note"] for entry in shown["follow_ups"]] == notes
     person = api.get(f"/staff/people?mobile={STAFF_MOBILE}", headers=token).json_body
     assert [entry["note"] for entry in person["records"][0]["follow_ups"]] == notes
-    body = json.dumps({"form": "registration", "format": "csv"}).encode()
+    body = json.dumps({"form": "registration", "format": "csv", "job": str(uuid.uuid4())}).encode()
     link = api.post("/staff/exports", headers=token, body=body).json_body["url"]
     with urllib.request.urlopen(link, timeout=10) as download:
         header, row = list(csv.reader(io.StringIO(download.read().decode("utf-8-sig"), newline="")))

@@ -6,6 +6,7 @@ import json
 import secrets
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -21,7 +22,8 @@ TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 # Chalice's route, then (method, path, body) as called, then what a station-01 token asks
 # that is outside its scope, as (path, body). In paths: {t1} is a request at station-01,
 # {t2} one at station-02, {member} a registered member, {mobile} their number, {colleague}
-# another member of staff's token.
+# another member of staff's token, {job} an export job of the station-01 token's, {admin_job}
+# one of an admin's. Each export asked for gets a new job id (see call).
 # Today only: every day asked for is a Query per shard, and the records are all from today.
 ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
@@ -85,6 +87,7 @@ ROUTES = [
         {**EXPORT, "station": "station-01"},
         ("/staff/exports", {**EXPORT, "station": "station-02"}),
     ),
+    ("/staff/exports/{job_id}", "GET", "/staff/exports/{job}", None, ("/staff/exports/{admin_job}", None)),
     ("/staff/people", "GET", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/people", "DELETE", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/report", "GET", f"/staff/report?{ONE_DAY}", None, (f"/staff/report?{ONE_DAY}", None)),
@@ -100,13 +103,15 @@ SCOPED = [call for call in CALLS if call[3] is not None]
 SCOPED_IDS = [f"{method} {path}" for method, path, _, scope in SCOPED]
 # The calls a station-01 token may make on its own station's records.
 STATION_IDS = {"GET /staff/me", f"GET /staff/stats?{ONE_DAY}", f"GET /staff/submissions/request?{ONE_DAY}"}
-STATION_IDS |= {"POST /staff/exports"}
+STATION_IDS |= {"POST /staff/exports", "GET /staff/exports/{job}"}
 STATION_IDS |= {"GET /staff/requests/{t1}", "PATCH /staff/requests/{t1}"}
 STATION_CALLS = [call for call, name in zip(CALLS, CALL_IDS, strict=True) if name in STATION_IDS]
 
 
 def call(api, method, path, body, world, headers):
-    """Make one staff request, with the world's record ids in the path."""
+    """Make one staff request, with the world's record ids in the path (and an export a new job's id)."""
+    if body is not None and body.get("form") == EXPORT["form"]:
+        body = {**body, "job": str(uuid.uuid4())}
     data = json.dumps(body).encode() if body is not None else b""
     return api.request(method, path.format(**world), headers=headers, body=data)
 
@@ -146,10 +151,36 @@ def with_colleague(world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
     return {**world, "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id}
 
 
+def export_job(table, token) -> str:
+    """A finished export of this token's (only its record: following it reads no file); its job's id."""
+    from chalicelib.exportjobs import ExportJob, ExportJobs
+
+    jobs = ExportJobs(table)
+    job_id = str(uuid.uuid4())
+    day = datetime.now(OFFICE_TZ).date()
+    fields = dict(form="checkin", format="csv", day_from=day, day_to=day, station=None, scope=None)
+    job = ExportJob(
+        job_id,
+        token.record.id,
+        **fields,
+        status_filter=None,
+        filename="签到.csv",
+        fallback="checkin.csv",
+        key=f"exports/{day}/{job_id}/checkin.csv",
+        request_hash="",
+    )
+    jobs.finish(jobs.create(job), 0)
+    return job_id
+
+
 @pytest.fixture
-def world(staff_world, token_store):
-    """This test's records and a colleague's token (see with_colleague)."""
-    return with_colleague(staff_world, token_store)
+def world(staff_world, token_store, station_token, admin_token, submissions_table):
+    """This test's records, a colleague's token (see with_colleague), and the tokens' export jobs."""
+    jobs = {
+        "job": export_job(submissions_table, station_token),
+        "admin_job": export_job(submissions_table, admin_token),
+    }
+    return {**with_colleague(staff_world, token_store), **jobs}
 
 
 def request_state(submissions_table, world):
@@ -179,7 +210,9 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     with api_on_own_table(
         chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, folder
     ) as (api, table):
-        world = with_colleague(make_staff_world(api), TokenStore(table))
+        # Refused calls never reach a job: any id will do.
+        jobs = {"job": str(uuid.uuid4()), "admin_job": str(uuid.uuid4())}
+        world = {**with_colleague(make_staff_world(api), TokenStore(table)), **jobs}
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
 
@@ -272,7 +305,7 @@ def test_a_bad_token_request_names_every_problem(token_store, name, role, statio
 def test_every_staff_route_is_in_the_readme(chalice_app):
     readme = (FUNCTIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
     # The README names the parameters as a reader would: {id}, {form}.
-    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}"}
+    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}", "{job_id}": "{job}"}
     for path, methods in chalice_app.routes.items():
         if not path.startswith("/staff"):
             continue

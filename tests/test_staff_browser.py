@@ -95,6 +95,8 @@ def test_staff_resolve_a_request_the_member_sees_the_reply_and_a_csv_downloads(s
             break
         phone.wait_for_timeout(50)
     held[0].continue_()
+    # The stack hands every export to its worker: the console shows the job going on, then the link.
+    phone.wait_for_selector("[data-staff-export-result]:has-text('正在后台生成')")
     link = phone.wait_for_selector("a[data-staff-download]")
     assert phone.is_enabled("[data-staff-export] button[value=xlsx]")
     assert link.get_attribute("href").startswith(stack["db"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from chalicelib.staffinput import EARLIEST_DAY, LATEST_DAY
@@ -12,7 +13,7 @@ from conftest import bearer
 def ask(api, token: str, route: str, dates: dict[str, str]):
     """Call one dated staff route with these dates, as the console would."""
     if route == "exports":
-        body = {"form": "request", "format": "csv", **dates}
+        body = {"form": "request", "format": "csv", "job": str(uuid.uuid4()), **dates}
         return api.post("/staff/exports", headers=bearer(token), body=json.dumps(body).encode())
     query = "&".join(f"{name}={value}" for name, value in dates.items())
     return api.get(f"/staff/{route}?{query}", headers=bearer(token))

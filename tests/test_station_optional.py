@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import urllib.request
+import uuid
 from datetime import datetime
 
 import pytest
@@ -34,7 +35,9 @@ def test_requests_without_a_station_are_listed_counted_and_exported_for_admins(a
     assert stats["requests"]["total"] == 2
     one_station = api.get(f"/staff/submissions/request?{ONE_DAY}&station=station-01", headers=token).json_body
     assert [item["ticket"] for item in one_station["items"]] == [at_station]
-    body = json.dumps({"form": "request", "format": "csv", "from": TODAY, "to": TODAY}).encode()
+    body = json.dumps(
+        {"form": "request", "format": "csv", "from": TODAY, "to": TODAY, "job": str(uuid.uuid4())}
+    ).encode()
     answer = api.post("/staff/exports", headers=token, body=body).json_body
     with urllib.request.urlopen(answer["url"], timeout=10) as response:
         rows = list(csv.reader(io.StringIO(response.read().decode("utf-8-sig"), newline="")))

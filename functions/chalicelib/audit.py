@@ -39,10 +39,12 @@ class AuditLog:
         action: str,
         records: Iterable[str],
         detail: Mapping[str, object] | None = None,
+        entry_id: str | None = None,
     ) -> dict:
-        """Return the item recording one action (written alone, or in a transaction with the change)."""
+        """Return the item recording one action (written alone, or in a transaction with the change);
+        `entry_id` when the action has an id of its own, so that doing it again records it once."""
         now = self._clock()
-        entry_id = uuid.uuid4().hex
+        entry_id = entry_id or uuid.uuid4().hex
         at = format_timestamp(now)
         records = list(records)
         return {
@@ -65,13 +67,15 @@ class AuditLog:
         action: str,
         records: Iterable[str],
         detail: Mapping[str, object] | None = None,
+        entry_id: str | None = None,
     ) -> dict:
-        """Write one entry now; return it."""
-        item = self.entry(actor, action, records, detail)
+        """Write one entry now (once, whatever its `entry_id` says); return it."""
+        item = self.entry(actor, action, records, detail, entry_id)
         try:
             self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
         except ClientError as error:
-            # The id is new to this entry: if it is there, botocore is retrying a put whose answer was lost.
+            # The entry is there already: botocore is retrying a put whose answer was lost, or the
+            # action (an export job) is asked for again.
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
         return item

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from chalicelib.audit import AuditLog
     from chalicelib.dayindex import DayIndex
     from chalicelib.downloads import Downloads
+    from chalicelib.exportjobs import ExportJobs
+    from chalicelib.jobqueue import JobQueue
     from chalicelib.people import People
     from chalicelib.records import StaffRecords
     from chalicelib.tokens import TokenStore
@@ -88,6 +90,7 @@ class StaffSide:
     updates: RecordUpdates
     people: People
     day_index: DayIndex
+    export_jobs: ExportJobs
     write_shards: int
 
 
@@ -97,6 +100,21 @@ def read_exports_bucket() -> str:
         return os.environ["EXPORTS_BUCKET"]
     except KeyError:
         raise RuntimeError("EXPORTS_BUCKET is not set: name the exports bucket in the stage's config") from None
+
+
+def read_exports_queue_url() -> str:
+    """Return the URL of the SQS queue that hands export jobs to the worker (set per stage)."""
+    try:
+        return os.environ["EXPORTS_QUEUE_URL"]
+    except KeyError:
+        raise RuntimeError("EXPORTS_QUEUE_URL is not set: name the exports queue in the stage's config") from None
+
+
+def read_export_request_seconds() -> float | None:
+    """Return the most time a request spends on an export before the worker takes it on, if the
+    stage sets one (0: every export goes to the worker; unset: as long as the request has)."""
+    seconds = os.environ.get("EXPORT_REQUEST_SECONDS")
+    return float(seconds) if seconds else None
 
 
 def get_content_ids() -> ContentIds:
@@ -131,6 +149,15 @@ def get_downloads() -> Downloads:
     endpoint_url = os.environ.get("S3_ENDPOINT_URL") or None
     with _store_lock:
         return _build_downloads(bucket, read_region(), endpoint_url)
+
+
+def get_export_queue() -> JobQueue:
+    """Return the queue of export jobs for the current settings, built once and then reused."""
+    url = read_exports_queue_url()
+    # Only for a local SQS-compatible server (moto); never set in a deployed stage.
+    endpoint_url = os.environ.get("SQS_ENDPOINT_URL") or None
+    with _store_lock:
+        return _build_export_queue(url, read_region(), endpoint_url)
 
 
 @lru_cache(maxsize=4)
@@ -169,6 +196,7 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
     # Imported on the first staff request, not with the app: members' routes never use them.
     from chalicelib.audit import AuditLog
     from chalicelib.dayindex import DayIndex
+    from chalicelib.exportjobs import ExportJobs
     from chalicelib.people import People
     from chalicelib.records import StaffRecords
     from chalicelib.tokens import TokenStore
@@ -185,6 +213,7 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
         updates=RecordUpdates(table, records, audit),
         people=People(table, _person_keys(table_name, region, endpoint_url)),
         day_index=day_index,
+        export_jobs=ExportJobs(table),
         write_shards=write_shards,
     )
 
@@ -199,3 +228,12 @@ def _build_downloads(bucket: str, region: str | None, endpoint_url: str | None) 
     if endpoint_url:
         s3_config = s3_config.merge(Config(s3={"addressing_style": "path"}))
     return Downloads(session.client("s3", endpoint_url=endpoint_url, config=s3_config), bucket)
+
+
+@lru_cache(maxsize=4)
+def _build_export_queue(url: str, region: str | None, endpoint_url: str | None) -> JobQueue:
+    # Imported on the first export that goes on in the background: only exports use the queue.
+    from chalicelib.jobqueue import JobQueue
+
+    session = boto3.session.Session(region_name=region)
+    return JobQueue(session.client("sqs", endpoint_url=endpoint_url, config=_BOTO_CONFIG), url)

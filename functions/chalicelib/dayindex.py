@@ -24,7 +24,8 @@ class Filter:
 
 @dataclass(frozen=True)
 class Position:
-    """Where a newest-first page stopped: the office day and the last day_sk it returned."""
+    """Where a read stopped: the office day and the last day_sk it returned (a newest-first
+    page goes on below it, an oldest-first stream above it)."""
 
     day: date
     before: str
@@ -40,6 +41,12 @@ def combine(filters: Iterable[Filter | None]) -> Filter | None:
         {name: value for f in present for name, value in f.names.items()},
         {name: value for f in present for name, value in f.values.items()},
     )
+
+
+def position_of(item: Mapping) -> Position:
+    """Return where an item read from the index stands: its office day (from its day_key) and day_sk."""
+    _, day, _ = item["day_key"].rsplit("#", 2)
+    return Position(date.fromisoformat(day), item["day_sk"])
 
 
 def days_between(day_from: date, day_to: date) -> list[date]:
@@ -81,12 +88,26 @@ class DayIndex:
             for items in pool.map(self._all_pages, requests):
                 yield from items
 
-    def stream(self, prefix: str, day_from: date, day_to: date, shards: int, where: Filter | None = None):
-        """Yield whole items oldest first, holding only a page or two per shard in memory."""
+    def stream(
+        self,
+        prefix: str,
+        day_from: date,
+        day_to: date,
+        shards: int,
+        where: Filter | None = None,
+        after: Position | None = None,
+    ):
+        """Yield whole items oldest first, holding only a page or two per shard in memory; from
+        just after `after` (see position_of) when given, so a long read can stop and go on."""
+        first = max(day_from, after.day) if after else day_from
         with ThreadPoolExecutor(max_workers=max(1, min(self._workers, shards * 2))) as pool:
-            for day in days_between(day_from, day_to):
+            for day in days_between(first, day_to):
+                since = after.before if after and after.day == day else None
                 runs = [
-                    self._prefetched(pool, self._params(day_key(prefix, day, shard), True, self._page_size, (), where))
+                    self._prefetched(
+                        pool,
+                        self._params(day_key(prefix, day, shard), True, self._page_size, (), where, since=since),
+                    )
                     for shard in range(shards)
                 ]
                 # Each shard's pages come sorted by day_sk; merging keeps the day in order.
@@ -130,6 +151,7 @@ class DayIndex:
         projection: Iterable[str],
         where: Filter | None,
         before: str | None = None,
+        since: str | None = None,
     ) -> dict:
         names = {"#day_key": "day_key"}
         values: dict[str, object] = {":day_key": key}
@@ -138,6 +160,10 @@ class DayIndex:
             condition += " AND #day_sk < :before"
             names["#day_sk"] = "day_sk"
             values[":before"] = before
+        if since is not None:
+            condition += " AND #day_sk > :since"
+            names["#day_sk"] = "day_sk"
+            values[":since"] = since
         params: dict = {
             "TableName": self._table_name,
             "IndexName": BY_DAY_INDEX,

@@ -1,9 +1,8 @@
-"""Export files in S3: uploaded once, downloaded through a short-lived presigned link, deleted after a day."""
+"""Export files in S3: uploaded whole or in parts, downloaded through a short-lived presigned link, kept a day."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -39,7 +38,7 @@ def _utc_now() -> datetime:
 
 
 class Downloads:
-    """Puts files in the bucket it is handed and signs links to them."""
+    """Puts files in the bucket it is handed, whole or in parts, and signs links to them."""
 
     def __init__(
         self, s3_client, bucket: str, clock: Callable[[], datetime] = _utc_now, link_seconds: int = LINK_SECONDS
@@ -49,26 +48,56 @@ class Downloads:
         self._clock = clock
         self._link_seconds = link_seconds
 
-    def publish(self, path: str, filename: str, fallback: str, content_type: str) -> Download:
-        """Upload a file and return a link that downloads it, with no header needed, for a few minutes."""
-        now = self._clock()
-        key = f"{EXPORT_PREFIX}{now.date().isoformat()}/{uuid.uuid4().hex}/{fallback}"
+    def key_for(self, job_id: str, fallback: str) -> str:
+        """Return the key an export job's file goes under: one per job, whoever writes it and however often."""
+        return f"{EXPORT_PREFIX}{self._clock().date().isoformat()}/{job_id}/{fallback}"
+
+    def _headers(self, filename: str, fallback: str, content_type: str) -> dict[str, str]:
         # The headers are stored with the object, so a plain GET of the link gets them back:
         # the WeChat browser then saves the file under its Chinese name.
+        return {
+            "ContentType": content_type,
+            "ContentDisposition": content_disposition(filename, fallback),
+            "CacheControl": "private, no-store",
+        }
+
+    def put_file(self, path: str, key: str, filename: str, fallback: str, content_type: str) -> None:
+        """Upload a whole file under the key (again: the same object, replaced)."""
         try:
-            self._s3.upload_file(
-                path,
-                self._bucket,
-                key,
-                ExtraArgs={
-                    "ContentType": content_type,
-                    "ContentDisposition": content_disposition(filename, fallback),
-                    "CacheControl": "private, no-store",
-                },
-            )
+            self._s3.upload_file(path, self._bucket, key, ExtraArgs=self._headers(filename, fallback, content_type))
         except S3UploadFailedError as error:
             # boto3 wraps every failure of a (multipart) upload in this one error; try again later.
             raise StoreUnavailable(f"upload of {key} failed: {error}") from error
+
+    def start_upload(self, key: str, filename: str, fallback: str, content_type: str) -> str:
+        """Start a multipart upload of a file written a part at a time; return its upload id."""
+        answer = self._s3.create_multipart_upload(
+            Bucket=self._bucket, Key=key, **self._headers(filename, fallback, content_type)
+        )
+        return answer["UploadId"]
+
+    def upload_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        """Upload part `number` (from 1) of a multipart upload; return its ETag. Again: the part is replaced."""
+        answer = self._s3.upload_part(Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data)
+        return answer["ETag"]
+
+    def complete_upload(self, key: str, upload_id: str, etags: Sequence[str]) -> None:
+        """Make the object from its parts, once: an upload already completed is left as it is."""
+        parts = [{"PartNumber": number, "ETag": etag} for number, etag in enumerate(etags, start=1)]
+        try:
+            self._s3.complete_multipart_upload(
+                Bucket=self._bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except ClientError as error:
+            # A run that stopped after completing the upload, before saying so, is run again; S3
+            # completes it again or has forgotten the upload. Nothing else ends an upload but
+            # the lifecycle rule, a day later, when the file would be gone anyway.
+            if error_code(error) != "NoSuchUpload":
+                raise
+
+    def link(self, key: str) -> Download:
+        """Return a link that downloads the object, with no header needed, for a few minutes."""
+        now = self._clock()
         url = self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._link_seconds
         )

@@ -24,6 +24,7 @@ _TICKET = "ticket#"
 _TOKEN = "token#"
 _AUDIT = "audit#"
 _FOLLOW_UPS = "follow-ups#"
+_EXPORT_JOB = "export#"
 
 
 def submission_pk(submission_id: str) -> str:
@@ -54,6 +55,11 @@ def audit_pk(entry_id: str) -> str:
 def follow_up_archive_pk(member_id: str, number: int) -> str:
     """Return the key of a member's `number`th archive of older follow-ups (numbered from 1)."""
     return f"{_FOLLOW_UPS}{member_id}#{number}"
+
+
+def export_job_pk(job_id: str) -> str:
+    """Return the key of an export job's item, by the id the console made for it."""
+    return f"{_EXPORT_JOB}{job_id}"
 
 
 def day_key(prefix: str, day: date, shard: int) -> str:

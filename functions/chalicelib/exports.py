@@ -5,17 +5,14 @@ xlsxwriter is imported inside write_xlsx only: the member's form submission neve
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
+import io
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.errors import Invalid
 from chalicelib.forms import FormDef
 from chalicelib.store import OFFICE_TZ, parse_timestamp
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, resolved_at
@@ -33,8 +30,8 @@ CONTENT_TYPES = {
 
 # How often the clock is read while rows are written: often enough, and nearly free.
 CLOCK_EVERY_ROWS = 1000
-# Of the time a request has left, what an export keeps for uploading its file and answering.
-EXPORT_RESERVE_SECONDS = 4
+# Excel's own limit: 1,048,576 rows a sheet, the header included.
+XLSX_MAX_ROWS = 1_048_575
 
 
 class OutOfTime(Exception):
@@ -53,9 +50,22 @@ def before(deadline: float, items: Iterable[Mapping], clock: Callable[[], float]
         yield item
 
 
+class TooManyRows(Exception):
+    """The rows do not fit in one Excel sheet."""
+
+
 def out_of_time_message(rows: int, seconds: float) -> str:
-    """Tell staff, by the end-date field, that the range held more rows than fit in the time."""
-    return f"这段时间的记录太多，{seconds:.0f} 秒内只写完 {rows} 行：请把结束日期提前，分几次导出"
+    """Tell staff, by the end-date field, that an Excel file held more rows than fit in the time."""
+    minutes = max(1, round(seconds / 60))
+    return (
+        f"这段时间的记录太多，{minutes} 分钟内只写完 {rows} 行 Excel：请改用 CSV（多少行都可以），"
+        "或把结束日期提前，分几次导出"
+    )
+
+
+def too_many_rows_message() -> str:
+    """Tell staff, by the format field, that the rows are more than one Excel sheet holds."""
+    return f"记录超过 {XLSX_MAX_ROWS} 行，一个 Excel 工作表放不下：请改用 CSV，或把结束日期提前，分几次导出"
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,49 @@ def write_csv(path: str, columns: tuple[Column, ...], items: Iterable[Mapping]) 
     return rows
 
 
+@dataclass(frozen=True)
+class CsvPart:
+    """A part of a CSV file: its bytes, its rows, the last of them, and whether it ends the file."""
+
+    data: bytes
+    rows: int
+    last_item: Mapping | None
+    ends: bool
+
+
+def csv_parts(
+    columns: tuple[Column, ...], items: Iterable[Mapping], with_header: bool, part_chars: int
+) -> Iterator[CsvPart]:
+    """Write the items as CSV for Excel in parts of at least `part_chars` characters (but the last).
+
+    A part ends at the first row that brings it to the size, whenever it is written: the same rows
+    make the same parts, so a part written twice is the same part.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    size = rows = 0
+    if with_header:
+        # The BOM tells Excel on Windows the file is UTF-8.
+        size += buffer.write("\ufeff") + writer.writerow([column.header for column in columns])
+    getters = [column.value for column in columns]
+    remaining = iter(items)
+    item = next(remaining, None)
+    last = None
+    while item is not None:
+        # writerow answers the characters it wrote: never fewer than the bytes they become.
+        size += writer.writerow([_csv_cell(get(item)) for get in getters])
+        rows += 1
+        last = item
+        item = next(remaining, None)
+        if size >= part_chars and item is not None:
+            yield CsvPart(buffer.getvalue().encode("utf-8"), rows, last, False)
+            buffer.seek(0)
+            buffer.truncate()
+            size = rows = 0
+            last = None
+    yield CsvPart(buffer.getvalue().encode("utf-8"), rows, last, True)
+
+
 def write_xlsx(path: str, columns: tuple[Column, ...], items: Iterable[Mapping], sheet_name: str) -> int:
     """Write the items as an XLSX workbook (frozen header, widths, real dates); return the rows."""
     import xlsxwriter
@@ -217,6 +270,8 @@ def write_xlsx(path: str, columns: tuple[Column, ...], items: Iterable[Mapping],
         row = 0
         for item in items:
             row += 1
+            if row > XLSX_MAX_ROWS:
+                raise TooManyRows()
             for number, get, write in plan:
                 value = get(item)
                 # An empty cell stays empty: nothing is written for it.
@@ -271,28 +326,3 @@ def write_export(
     if file_format == "xlsx":
         return write_xlsx(path, columns, items, form.title_zh)
     return write_csv(path, columns, items)
-
-
-@contextlib.contextmanager
-def export_file(
-    form: FormDef,
-    file_format: str,
-    items: Iterable[Mapping],
-    station_names: Mapping[str, str],
-    filename: str,
-    seconds_left: float,
-) -> Iterator[tuple[str, int]]:
-    """Write a form's records to a temporary file in the time a request has left; yield (path, rows).
-
-    An export that cannot finish in time stops and raises Invalid by the end date, rather than
-    being cut off with no answer at all. The file is deleted when the block ends.
-    """
-    seconds = seconds_left - EXPORT_RESERVE_SECONDS
-    # Lambda may write only under /tmp; the file leaves it as soon as it is uploaded.
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, filename)
-        try:
-            rows = write_export(path, form, file_format, before(time.monotonic() + seconds, items), station_names)
-        except OutOfTime as stopped:
-            raise Invalid({"to": out_of_time_message(stopped.rows, seconds)}) from None
-        yield path, rows

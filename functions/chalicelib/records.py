@@ -69,9 +69,12 @@ class StaffRecords:
         """Return a page of the form's records, newest first, and where the next one starts."""
         return self._day_index.newest(form.name, day_from, day_to, self._write_shards, limit, after, where)
 
-    def stream(self, form: FormDef, day_from: date, day_to: date, where: Filter | None = None) -> Iterator[dict]:
-        """Yield the form's records of the office days, oldest first, a page at a time (with every follow-up)."""
-        for item in self._day_index.stream(form.name, day_from, day_to, self._write_shards, where):
+    def stream(
+        self, form: FormDef, day_from: date, day_to: date, where: Filter | None = None, after: Position | None = None
+    ) -> Iterator[dict]:
+        """Yield the form's records of the office days, oldest first, a page at a time (with every
+        follow-up); only those after `after` when given."""
+        for item in self._day_index.stream(form.name, day_from, day_to, self._write_shards, where, after):
             yield with_archived_follow_ups(self._table, item)
 
     def submission(self, submission_id: str) -> dict | None:

@@ -26,6 +26,8 @@ FORBIDDEN_MESSAGE = "您的令牌无权查看或修改这些记录"
 CHANGED_MESSAGE = "这条记录刚被别人改过，请刷新后再改"
 RECORD_NOT_FOUND_MESSAGE = "没有找到这条记录，可能已被删除"
 TOKEN_NOT_FOUND_MESSAGE = "没有这个令牌，请刷新列表后再试"
+EXPORT_NOT_FOUND_MESSAGE = "没有找到这次导出，可能已过期（导出的文件只保留一天），请重新导出"
+EXPORT_CONFLICT_MESSAGE = "这个导出编号已用于另一次导出，请刷新页面后重新导出"
 OWN_TOKEN_MESSAGE = "不能停用您正在使用的令牌：请另一位管理员来停用，或者等它到期"
 RETRY_AFTER_SECONDS = 3
 

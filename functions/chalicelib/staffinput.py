@@ -10,7 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
-from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, has_station, validate_fields
+from chalicelib.forms import (
+    FORMS,
+    SLUG_PATTERN_64,
+    Choice,
+    Field,
+    FormDef,
+    has_station,
+    parse_submission_id,
+    validate_fields,
+)
 from chalicelib.report import Period
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
@@ -28,6 +37,7 @@ MAX_FOLLOW_UP_DAYS_AGO = 3660
 FORMATS = {"csv": "CSV（Excel 可直接打开）", "xlsx": "Excel 工作簿"}
 UNKNOWN_MESSAGE = "不认识这一项，请刷新页面后重试"
 REPEATED_MESSAGE = "这一项只能填一个"
+EXPORT_ID_MESSAGE = "导出编号不正确，请刷新页面后重新导出"
 NOTHING_TO_CHANGE_MESSAGE = "请修改处理状态、答复或备注中的至少一项"
 UNKNOWN_BRANCH_MESSAGE = "没有这个支部（支部名单可能已更新，请刷新页面）"
 
@@ -193,8 +203,9 @@ class Transfer:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """Which records go into a file, and which kind of file."""
+    """Which records go into a file, which kind of file, and the job's id (the console makes one a click)."""
 
+    job: str
     form: FormDef
     day_from: date
     day_to: date
@@ -341,14 +352,19 @@ def parse_export(
     body: Mapping[str, object], today: date, branches: Mapping[str, str]
 ) -> tuple[ExportRequest | None, dict[str, str]]:
     """Return the checked export request, or every error by field; `branches` are the content's (id → name)."""
-    clean, errors = _validate(EXPORT_FIELDS, body)
+    fields = dict(body)
+    job, problem = parse_submission_id(fields.pop("job", None), required=True)
+    clean, errors = _validate(EXPORT_FIELDS, fields)
+    if problem:
+        errors["job"] = EXPORT_ID_MESSAGE
     day_from, day_to = _range(clean, today, errors)
     form = FORMS.get(str(clean.get("form")))
     if form is not None:
         _check_applies(form, clean, errors, branches)
-    if errors or form is None:
+    if errors or form is None or job is None:
         return None, errors
     wanted = ExportRequest(
+        job,
         form,
         day_from,
         day_to,

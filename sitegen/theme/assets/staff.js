@@ -17,8 +17,9 @@
   var ACTIONS = {
     "submissions.list": "查看列表", "request.read": "查看诉求", "request.update": "处理诉求",
     "member.read": "查看党员", "member.liaison": "安排联系人", "member.branch": "分配支部", "member.follow_up": "记录跟进",
-    "member.transfer": "组织关系转接", "export.create": "导出文件", "person.read": "按手机号查人",
-    "person.erase": "删除个人信息", "token.create": "发放令牌", "token.revoke": "停用令牌"
+    "member.transfer": "组织关系转接", "export.create": "导出文件", "export.download": "下载导出文件",
+    "person.read": "按手机号查人", "person.erase": "删除个人信息", "token.create": "发放令牌", "token.revoke": "停用令牌",
+    "report.export": "下载工作报告"
   };
   // Where a return code was posted: a campaign, or a station (tagged with its id).
   var SOURCES = Object.assign({ "": "直接打开" }, NAMES.sources, NAMES.stations);
@@ -529,30 +530,62 @@
     if (ticket) openRecord({ form: "request", ticket: ticket });
   }
 
-  /* ---- Export: the answer is a plain link ---- */
+  /* ---- Export: a job, its progress, then a plain link ---- */
+
+  // How often the console asks how far a background export has got.
+  var EXPORT_POLL_MS = 1500;
+
+  // A job id per tap, made here as sanwei.js makes a submission's: a retried request is the same job.
+  function newJobId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
 
   function exportFile(form, format) {
     var values = formValues(form);
     values.format = format;
     Object.keys(values).forEach(function (key) { if (!values[key]) delete values[key]; });
+    values.job = newJobId();
     var result = $("[data-staff-export-result]");
-    // A large export takes many seconds; a second tap must not start it again.
+    // A large export takes a while; a second tap must not start another meanwhile.
     var buttons = $all('button[name="format"]', form);
     buttons.forEach(function (button) { button.disabled = true; });
-    say(result, "正在生成文件，记录多时要十几秒…", true);
-    call("POST", "staff/exports", values).then(function (answer) {
+    say(result, "正在生成文件…", true);
+    var finish = function (answer) {
       buttons.forEach(function (button) { button.disabled = false; });
       showErrors(form, answer.data.errors);
       if (!answer.ok) { say(result, problemText(answer), false); return; }
-      result.textContent = "";
-      result.className = "sw-result is-ok";
-      var link = el("a", "md-button md-button--primary", "下载 " + answer.data.filename);
-      link.href = answer.data.url;
-      link.setAttribute("data-staff-download", "");
-      link.rel = "noopener";
-      result.appendChild(link);
-      result.appendChild(el("span", "sw-help", " 共 " + answer.data.rows + " 行；链接到 " + chinaTime(answer.data.expires_at).slice(11) + " 前有效"));
-    });
+      showDownload(result, answer.data);
+    };
+    var follow = function (answer) {
+      if (answer.status !== 202) { finish(answer); return; }
+      // Too many records for one request: the server goes on in the background.
+      result.setAttribute("data-staff-export-job", answer.data.job);
+      say(result, "记录较多，正在后台生成：已写 " + answer.data.rows + " 行…", true);
+      setTimeout(function () {
+        call("GET", "staff/exports/" + answer.data.job).then(function (next) {
+          // The network dropped for a moment: ask again, the job goes on meanwhile.
+          follow(next.status === 0 ? answer : next);
+        });
+      }, EXPORT_POLL_MS);
+    };
+    call("POST", "staff/exports", values).then(follow);
+  }
+
+  function showDownload(result, job) {
+    result.textContent = "";
+    result.className = "sw-result is-ok";
+    var link = el("a", "md-button md-button--primary", "下载 " + job.filename);
+    link.href = job.url;
+    link.setAttribute("data-staff-download", "");
+    link.rel = "noopener";
+    result.appendChild(link);
+    result.appendChild(el("span", "sw-help", " 共 " + job.rows + " 行；链接到 " + chinaTime(job.expires_at).slice(11) + " 前有效"));
   }
 
   /* ---- The office's report: figures beside the period before, charts, A4 print, workbook ---- */
