@@ -69,7 +69,7 @@ def make_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check",
         help="检查课程和驿站，列出每个问题",
-        description="检查 lessons/ 和 stations.yaml，每个问题一行：文件:行号: 哪里不对、应该怎么写。"
+        description="检查 lessons/、stations.yaml 和 teams.yaml，每个问题一行：文件:行号: 哪里不对、应该怎么写。"
         "有问题时退出码为 1。",
     )
 
@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         if content is None:
             print(f"共 {len(problems)} 处问题，请按上面的文件和行号改好，再检查一次。", file=sys.stderr)
             return 1
-        print(f"内容没有问题：{len(content.lessons)} 课，{len(content.stations)} 个驿站。")
+        counts = f"{len(content.lessons)} 课，{len(content.stations)} 个驿站，{len(content.teams)} 个志愿服务队"
+        print(f"内容没有问题：{counts}。")
         return 0
 
     if args.command == "build":

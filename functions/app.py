@@ -85,6 +85,8 @@ def get_request_status(ticket):
 def _accept(form: forms.FormDef):
     store = config.get_store()
     content = config.get_content_ids()
+    # The volunteer form's team is a choice among the content's teams.
+    form = forms.with_teams(form, content.teams)
 
     def unknown_references(clean: dict) -> dict[str, str]:
         return references.unknown_references(form, clean, content, store.is_registered)

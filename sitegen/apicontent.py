@@ -1,4 +1,4 @@
-"""What the build hands the API: the ids of the stations (with names) and lessons it built."""
+"""What the build hands the API: the ids of the stations and teams (with names) and lessons it built."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from sitegen.formdefs import CONTENT_IDS_FILE, ContentIds, write_content_ids
 
 
 def content_ids_of(content: Content) -> ContentIds:
-    """Return the ids a submission may name: every station, every published lesson (no drafts)."""
+    """Return the ids a submission may name: every station, every published lesson (no drafts), every team."""
     return ContentIds(
-        {station.id: station.name for station in content.stations}, frozenset(lesson.slug for lesson in content.lessons)
+        {station.id: station.name for station in content.stations},
+        frozenset(lesson.slug for lesson in content.lessons),
+        teams={team.id: team.name for team in content.teams},
     )
 
 

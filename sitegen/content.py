@@ -1,4 +1,4 @@
-"""The one entry point to the site's content: lessons/ and stations.yaml, loaded and validated together."""
+"""The one entry point to the site's content: lessons/, stations.yaml and teams.yaml, loaded and validated together."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from sitegen.lessons import Lesson, read_lessons
 from sitegen.problems import ContentError, Problem
 from sitegen.stations import Station, read_stations
+from sitegen.teams import Team, read_teams
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Content:
     drafts: tuple[str, ...]
     stations: tuple[Station, ...]
     coordinates: str
+    teams: tuple[Team, ...] = ()
 
 
 def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
@@ -26,12 +28,14 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     root = Path(root)
     lessons, lesson_problems = read_lessons(root)
     stations_file, station_problems = read_stations(root)
-    problems = sorted(lesson_problems + station_problems)
+    teams, team_problems = read_teams(root)
+    problems = sorted(lesson_problems + station_problems + team_problems)
     if problems or stations_file is None:
         return None, problems
     published = sorted((lesson for lesson in lessons if not lesson.draft), key=_reading_order)
     drafts = tuple(sorted(lesson.slug for lesson in lessons if lesson.draft))
-    return Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates), []
+    content = Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates, teams=teams)
+    return content, []
 
 
 def load_content(root: Path) -> Content:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from sitegen import geo
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, messages
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, FormDef, messages, with_teams
 from sitegen.hours import page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
@@ -278,7 +278,7 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
             qr=station_qr(station, settings),
         )
     for form_name, page in FORM_PAGES.items():
-        form = FORMS[form_name]
+        form = content_form(form_name, content)
         pages[f"{page}.md"] = _render(
             "form.md.j2",
             f"{page}/",
@@ -298,6 +298,11 @@ class StaffAction:
     title: str
     button: str
     fields: tuple[Field, ...]
+
+
+def content_form(form_name: str, content: Content) -> FormDef:
+    """Return a form as the API checks it against this content: the volunteer form offers its teams."""
+    return with_teams(FORMS[form_name], {team.id: team.name for team in content.teams})
 
 
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
@@ -325,7 +330,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         },
         "choices": {
             f"{form.name}.{field.name}": {choice.value: choice.zh for choice in field.choices}
-            for form in FORMS.values()
+            for form in (content_form(name, content) for name in FORMS)
             for field in form.fields
             if field.choices
         },

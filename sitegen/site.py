@@ -12,12 +12,13 @@ from mkdocs.plugins import BasePlugin
 
 from sitegen.lessons import LESSONS_DIR
 from sitegen.stations import STATIONS_FILE
+from sitegen.teams import TEAMS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything under the project's folder the build reads, besides Python code: when one of them
 # changes, `build.py serve` rebuilds. The theme and templates are those mkdocs.yml and
 # sitegen/pages.py name; a change to Python code needs `serve` started again.
-BUILD_INPUTS = ("mkdocs.yml", LESSONS_DIR, STATIONS_FILE, "sitegen/theme", "sitegen/templates")
+BUILD_INPUTS = ("mkdocs.yml", LESSONS_DIR, STATIONS_FILE, TEAMS_FILE, "sitegen/theme", "sitegen/templates")
 
 
 def _set_up_logging() -> None:

@@ -246,7 +246,8 @@ def test_messages_give_the_mobile_rule_with_its_normalization():
     assert rule["normalize"] == {"unicode": "NFKC", "remove": " -", "prefix": "+86"}
 
 
-ALL_FIELDS = [(form, field) for form in FORMS.values() for field in form.fields]
+# The volunteer form's team choices come from the content: here, one team.
+ALL_FIELDS = [(form, field) for form in FORMS.values() for field in forms.with_teams(form, {"t": "一队"}).fields]
 
 
 @pytest.mark.parametrize("form, field", ALL_FIELDS, ids=[f"{f.name}.{x.name}" for f, x in ALL_FIELDS])
@@ -285,3 +286,24 @@ def test_pattern_is_anchored_and_portable_to_javascript(pattern):
     # of a character class is a syntax error there.
     for body in re.findall(r"\[((?:\\.|[^\]])*)\]", pattern):
         assert not body.startswith("-") and not (body.endswith("-") and not body.endswith("\\-"))
+
+
+def test_volunteer_team_is_a_choice_among_the_content_teams():
+    form = forms.with_teams(FORMS["volunteer"], {"rider-team-east": "城东骑手志愿服务队"})
+    base = {
+        "name": "王小明",
+        "mobile": "13912345678",
+        "helps": ["logistics"],
+        "availability": "weekends",
+        "consent": True,
+    }
+    clean, errors = validate(form, {**base, "team": "rider-team-east"})
+    assert errors == {} and clean["team"] == "rider-team-east"
+    assert validate(form, {**base, "team": "no-such-team"})[1] == {"team": "请从给出的选项中选择想加入的服务队"}
+    assert validate(form, base)[1] == {}
+
+
+def test_without_teams_the_volunteer_form_has_no_team_field():
+    form = forms.with_teams(FORMS["volunteer"], {})
+    assert "team" not in {field.name for field in form.fields}
+    assert validate(form, {"team": "rider-team-east"})[1]["team"] == forms.UNKNOWN_FIELD_MESSAGE

@@ -1,4 +1,4 @@
-"""The site's content as the API knows it: station ids with their names, and lesson ids.
+"""The site's content as the API knows it: station ids with their names, lesson ids, and teams.
 
 The build writes this file into chalicelib/ (`python build.py`, and `build.py serve`), so
 Chalice packages it with the function: a deploy hands over the ids of the content it was
@@ -19,21 +19,31 @@ CONTENT_IDS_VARIABLE = "CONTENT_IDS_FILE"
 
 @dataclass(frozen=True)
 class ContentIds:
-    """The stations (id → name as the site shows it) and lessons a submission may name."""
+    """The stations (id → name as the site shows it), lessons and teams a submission may name."""
 
     stations: dict[str, str] = field(default_factory=dict)
     lessons: frozenset[str] = frozenset()
+    teams: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Return the file's text: stations in the content's order, lessons sorted."""
-        body = {"stations": self.stations, "lessons": sorted(self.lessons)}
+        body = {
+            "stations": self.stations,
+            "lessons": sorted(self.lessons),
+            "teams": self.teams,
+        }
         return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> ContentIds:
         """Return the ids a file written by to_json() holds."""
         body = json.loads(text)
-        return cls(dict(body["stations"]), frozenset(body["lessons"]))
+        # A file written before a part of the content existed lacks its key: none of it, then.
+        return cls(
+            dict(body["stations"]),
+            frozenset(body["lessons"]),
+            teams=dict(body.get("teams", {})),
+        )
 
 
 def content_ids_path() -> Path:

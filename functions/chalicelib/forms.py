@@ -198,6 +198,17 @@ REQUEST = FormDef(
     ),
 )
 
+# The kinds of volunteer service: what a volunteer offers, and what a team of teams.yaml gives.
+SERVICE_CHOICES = (
+    Choice("logistics", "物资运送", "Delivering supplies"),
+    Choice("safety", "平安宣传", "Safety campaigns"),
+    Choice("civility", "文明创建", "Civility campaigns"),
+    Choice("emergency", "应急保障", "Emergency support"),
+    Choice("other", "其他", "Other"),
+)
+TEAM_SERVICES = {choice.value: choice.zh for choice in SERVICE_CHOICES}
+TEAM_FIELD = "team"
+
 VOLUNTEER = FormDef(
     name="volunteer",
     title_zh="志愿服务报名",
@@ -211,19 +222,7 @@ VOLUNTEER = FormDef(
     fields=(
         _NAME,
         _MOBILE,
-        Field(
-            "helps",
-            "multichoice",
-            "愿意参加的服务",
-            "How you can help",
-            choices=(
-                Choice("logistics", "物资运送", "Delivering supplies"),
-                Choice("safety", "平安宣传", "Safety campaigns"),
-                Choice("civility", "文明创建", "Civility campaigns"),
-                Choice("emergency", "应急保障", "Emergency support"),
-                Choice("other", "其他", "Other"),
-            ),
-        ),
+        Field("helps", "multichoice", "愿意参加的服务", "How you can help", choices=SERVICE_CHOICES),
         Field(
             "availability",
             "choice",
@@ -234,6 +233,15 @@ VOLUNTEER = FormDef(
                 Choice("weekends", "周末", "Weekends"),
                 Choice("anytime", "随时", "Any time"),
             ),
+        ),
+        # The teams are content (teams.yaml): with_teams() fills in the choices the site was built with.
+        Field(
+            TEAM_FIELD,
+            "choice",
+            "想加入的服务队",
+            "Team you would like to join",
+            required=False,
+            help_zh="选填。不确定可以不选，联系人会帮您安排",
         ),
         _CONSENT,
     ),
@@ -265,6 +273,17 @@ STUDY = FormDef(
 )
 
 FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, CHECKIN, STUDY)}
+
+
+def with_teams(form: FormDef, teams: Mapping[str, str]) -> FormDef:
+    """Return the form with the content's teams (id → name) as its team field's choices; no teams, no field."""
+    fields = []
+    for field in form.fields:
+        if field.name != TEAM_FIELD:
+            fields.append(field)
+        elif teams:
+            fields.append(replace(field, choices=tuple(Choice(key, name, key) for key, name in teams.items())))
+    return replace(form, fields=tuple(fields))
 
 
 def field_messages(field: Field) -> dict[str, str]:
