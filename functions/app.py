@@ -14,6 +14,8 @@ from chalicelib.responses import (
     NOT_FOUND_MESSAGE,
     OWN_TOKEN_MESSAGE,
     PERSON_NOT_FOUND_MESSAGE,
+    RECORD_NOT_FOUND_MESSAGE,
+    TEAM_NOT_FOUND_MESSAGE,
     TICKET_NOT_FOUND_MESSAGE,
     TOKEN_NOT_FOUND_MESSAGE,
 )
@@ -129,13 +131,17 @@ def _person() -> tuple[str, list[dict]]:
 
 
 def _member_id(member_id: str) -> str:
+    return _submission_id(member_id)
+
+
+def _submission_id(submission_id: str, message: str = MEMBER_NOT_FOUND_MESSAGE) -> str:
     # Staff only: imported here, so a member's cold start never loads it.
     from chalicelib.records import canonical_id
 
-    # Whether the member exists is the update's own condition; here only the id's shape.
-    canonical = canonical_id(member_id)
+    # Whether the record exists is the update's own condition; here only the id's shape.
+    canonical = canonical_id(submission_id)
     if canonical is None:
-        raise Missing(MEMBER_NOT_FOUND_MESSAGE)
+        raise Missing(message)
     return canonical
 
 
@@ -169,7 +175,8 @@ def staff_submissions(staff, form_name):
     """List a form's records, newest first, a page at a time."""
     # Staff only: imported here, so a member's cold start never loads it.
     from chalicelib import staffinput
-    from chalicelib.records import public_record, record_filter
+    from chalicelib.dayindex import combine
+    from chalicelib.records import public_record, record_filter, team_filter
 
     form = forms.FORMS.get(form_name)
     if form is None:
@@ -177,7 +184,7 @@ def staff_submissions(staff, form_name):
     query = valid(staffinput.parse_list_query(form, _query(), _today()))
     station, scope = station_scope(staff, form, query.station)
     side = config.get_staff()
-    where = record_filter(station, query.status, scope)
+    where = combine([record_filter(station, query.status, scope), team_filter(query.team, query.approval)])
     items, position = side.records.page(form, query.day_from, query.day_to, query.limit, query.after, where)
     if items:
         side.audit.record(staff, "submissions.list", [item["id"] for item in items], {"form": form.name})
@@ -259,6 +266,68 @@ def staff_member_transfer(staff, member_id):
 
     transfer = valid(staffinput.parse_transfer(_body()))
     return public_record(config.get_staff().updates.set_transfer(_member_id(member_id), transfer, staff))
+
+
+@app.route("/staff/volunteers/{volunteer_id}/team", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_volunteer_team(staff, volunteer_id):
+    """Take a volunteer into a team, or decline them."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
+    decision = valid(staffinput.parse_team_decision(_body(), config.get_content_ids().teams))
+    volunteer_id = _submission_id(volunteer_id, RECORD_NOT_FOUND_MESSAGE)
+    volunteer = config.get_staff().updates.decide_team(volunteer_id, decision, staff)
+    return public_record(volunteer)
+
+
+@app.route("/staff/service", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_record(staff):
+    """Record a piece of a team's volunteer service (it counts at once)."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    piece = valid(staffinput.parse_service(_body(), config.get_content_ids().teams, _today()))
+    return Response(body=config.get_staff().service.record(piece, staff), status_code=201)
+
+
+@app.route("/staff/service-reports/{report_id}/review", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_review(staff, report_id):
+    """Confirm a member's report of service (it then counts in the totals) or reject it."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
+    review = valid(staffinput.parse_review(_body()))
+    report_id = _submission_id(report_id, RECORD_NOT_FOUND_MESSAGE)
+    return public_record(config.get_staff().service.review(report_id, review, staff))
+
+
+@app.route("/staff/teams/{team}/service", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_team_service(staff, team):
+    """List a team's confirmed service records of a period, by day of service."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    if team not in config.get_content_ids().teams:
+        raise Missing(TEAM_NOT_FOUND_MESSAGE)
+    day_from, day_to = valid(staffinput.parse_totals_query(_query(), _today()))
+    return {"items": config.get_staff().service.team_records(team, day_from, day_to)}
+
+
+@app.route("/staff/service/totals", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_totals(staff):
+    """Add up each team's confirmed service of a period: records, times or trips, hours, person-times."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    day_from, day_to = valid(staffinput.parse_totals_query(_query(), _today()))
+    return config.get_staff().service.totals(config.get_content_ids().teams, day_from, day_to)
 
 
 @app.route("/staff/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)

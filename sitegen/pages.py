@@ -26,7 +26,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
 # The public forms and the page each one lives at.
-FORM_PAGES = {"registration": "register", "request": "request", "volunteer": "volunteer"}
+FORM_PAGES = {"registration": "register", "request": "request", "volunteer": "volunteer", "service": "service-report"}
 
 
 @dataclass(frozen=True)

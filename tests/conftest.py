@@ -339,6 +339,7 @@ def exports_bucket(s3_client):
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
     frozenset({"lesson-01", "lesson-02", "heat-safety-summer", "using-stations"}),
+    teams={"team-01": "测试一队", "team-02": "测试二队"},
 )
 
 
@@ -500,6 +501,16 @@ STAFF_REGISTRATION = {
     "work_area": "城关镇",
     "job_type": "courier",
     "source": "station-01",
+    "consent": True,
+}
+
+
+VOLUNTEER = {
+    "name": "赵志愿",
+    "mobile": "13600136000",
+    "helps": ["logistics"],
+    "availability": "weekends",
+    "team": "team-01",
     "consent": True,
 }
 

@@ -13,7 +13,7 @@ import pytest
 from chalicelib.errors import NotAuthenticated
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tokens import TokenStore, hash_secret
-from conftest import FUNCTIONS_DIR, api_on_own_table, bearer, make_staff_world
+from conftest import FUNCTIONS_DIR, VOLUNTEER, api_on_own_table, bearer, make_staff_world, post_submission
 
 ROOT = FUNCTIONS_DIR.parent
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
@@ -28,6 +28,7 @@ EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
 LIAISON = {"name": "王联络"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
+TEAM_DECISION = {"team": "team-01", "decision": "approved"}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -82,6 +83,13 @@ ROUTES = [
     ("/staff/tokens", "GET", "/staff/tokens", None, ("/staff/tokens", None)),
     ("/staff/tokens", "POST", "/staff/tokens", NEW_TOKEN, ("/staff/tokens", NEW_TOKEN)),
     ("/staff/tokens/{token_id}", "DELETE", "/staff/tokens/{colleague}", None, ("/staff/tokens/{colleague}", None)),
+    (
+        "/staff/volunteers/{volunteer_id}/team",
+        "PUT",
+        "/staff/volunteers/{volunteer}/team",
+        TEAM_DECISION,
+        ("/staff/volunteers/{volunteer}/team", TEAM_DECISION),
+    ),
 ]
 CALLS = [route[1:] for route in ROUTES]
 CALL_IDS = [f"{method} {path}" for _, method, path, _, _ in ROUTES]
@@ -135,10 +143,15 @@ def with_colleague(world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
     return {**world, "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id}
 
 
+def with_volunteer(world: dict[str, str], api) -> dict[str, str]:
+    """The world and a volunteer who asked to join team-01, for the routes that decide on one."""
+    return {**world, "volunteer": post_submission(api, "/forms/volunteer", VOLUNTEER)["id"]}
+
+
 @pytest.fixture
-def world(staff_world, token_store):
-    """This test's records and a colleague's token (see with_colleague)."""
-    return with_colleague(staff_world, token_store)
+def world(api, staff_world, token_store):
+    """This test's records, a colleague's token and a volunteer (see with_colleague, with_volunteer)."""
+    return with_volunteer(with_colleague(staff_world, token_store), api)
 
 
 def request_state(submissions_table, world):
@@ -168,7 +181,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     with api_on_own_table(
         chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, folder
     ) as (api, table):
-        world = with_colleague(make_staff_world(api), TokenStore(table))
+        world = with_volunteer(with_colleague(make_staff_world(api), TokenStore(table)), api)
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
 
@@ -261,7 +274,7 @@ def test_a_bad_token_request_names_every_problem(token_store, name, role, statio
 def test_every_staff_route_is_in_the_readme(chalice_app):
     readme = (FUNCTIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
     # The README names the parameters as a reader would: {id}, {form}.
-    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}"}
+    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}", "{volunteer_id}": "{id}"}
     for path, methods in chalice_app.routes.items():
         if not path.startswith("/staff"):
             continue

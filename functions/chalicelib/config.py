@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.downloads import Downloads
     from chalicelib.people import People
     from chalicelib.records import StaffRecords
+    from chalicelib.service import ServiceRecords
     from chalicelib.tokens import TokenStore
     from chalicelib.updates import RecordUpdates
 
@@ -89,6 +90,7 @@ class StaffSide:
     people: People
     day_index: DayIndex
     write_shards: int
+    service: ServiceRecords
 
 
 def read_exports_bucket() -> str:
@@ -171,6 +173,7 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
     from chalicelib.dayindex import DayIndex
     from chalicelib.people import People
     from chalicelib.records import StaffRecords
+    from chalicelib.service import ServiceRecords
     from chalicelib.tokens import TokenStore
     from chalicelib.updates import RecordUpdates
 
@@ -186,6 +189,7 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
         people=People(table, _person_keys(table_name, region, endpoint_url)),
         day_index=day_index,
         write_shards=write_shards,
+        service=ServiceRecords(table, records, audit),
     )
 
 

@@ -24,6 +24,7 @@ _TICKET = "ticket#"
 _TOKEN = "token#"
 _AUDIT = "audit#"
 _FOLLOW_UPS = "follow-ups#"
+_SERVICE = "service#"
 
 
 def submission_pk(submission_id: str) -> str:
@@ -54,6 +55,16 @@ def audit_pk(entry_id: str) -> str:
 def follow_up_archive_pk(member_id: str, number: int) -> str:
     """Return the key of a member's `number`th archive of older follow-ups (numbered from 1)."""
     return f"{_FOLLOW_UPS}{member_id}#{number}"
+
+
+def service_pk(record_id: str) -> str:
+    """Return the key of a confirmed service record (a member's report keeps the report's id)."""
+    return f"{_SERVICE}{record_id}"
+
+
+def team_service_day_key(team: str) -> str:
+    """Return the by_day partition key under which a team's service records are listed, by service date."""
+    return f"{_SERVICE}{team}"
 
 
 def day_key(prefix: str, day: date, shard: int) -> str:

@@ -247,6 +247,41 @@ VOLUNTEER = FormDef(
     ),
 )
 
+# A piece of volunteer service, as a member reports it and as staff record it: the same
+# fields, the same checks. The numbers are typed as text and stored as numbers once confirmed.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+COUNT_PATTERN = r"^[0-9]{1,6}$"
+HOURS_PATTERN = r"^[0-9]{1,4}(\.[0-9])?$"
+SERVICE_FIELDS = (
+    Field(TEAM_FIELD, "choice", "服务队", "Team"),
+    Field("date", "text", "服务日期", "Date", max_length=10, pattern=DATE_PATTERN, help_zh="例如 2026-11-20"),
+    Field("what", "textarea", "服务内容", "What was done", min_length=4, max_length=300),
+    Field(
+        "times",
+        "text",
+        "次数或趟数",
+        "Times or trips",
+        max_length=6,
+        pattern=COUNT_PATTERN,
+        help_zh="送了几次、跑了几趟",
+    ),
+    Field("hours", "text", "服务时长（小时）", "Hours", max_length=6, pattern=HOURS_PATTERN, help_zh="例如 2 或 1.5"),
+    Field("people", "text", "参加人数", "People taking part", max_length=6, pattern=COUNT_PATTERN),
+)
+
+SERVICE = FormDef(
+    name="service",
+    title_zh="志愿服务记录上报",
+    title_en="Report your volunteer service",
+    intro_zh="参加了服务队的志愿服务，在这里报一下做了什么、几次、多长时间。工作人员核实后计入服务队的服务记录。",
+    privacy_zh=(
+        "本平台主办单位收集您的姓名、手机号码和上报的服务情况，仅用于核实和统计志愿服务。"
+        "信息保存两年，到期自动删除；您也可以随时告诉联系人删除。"
+    ),
+    retention_days=730,
+    fields=(_NAME, _MOBILE, *SERVICE_FIELDS, _CONSENT),
+)
+
 CHECKIN = FormDef(
     name="checkin",
     title_zh="驿站签到",
@@ -272,16 +307,18 @@ STUDY = FormDef(
     ),
 )
 
-FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, CHECKIN, STUDY)}
+FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, SERVICE, CHECKIN, STUDY)}
 
 
 def with_teams(form: FormDef, teams: Mapping[str, str]) -> FormDef:
-    """Return the form with the content's teams (id → name) as its team field's choices; no teams, no field."""
+    """Return the form with the content's teams (id → name) as its team field's choices.
+
+    Without teams an optional team field is left out, and a required one refuses every value."""
     fields = []
     for field in form.fields:
         if field.name != TEAM_FIELD:
             fields.append(field)
-        elif teams:
+        elif teams or field.required:
             fields.append(replace(field, choices=tuple(Choice(key, name, key) for key, name in teams.items())))
     return replace(form, fields=tuple(fields))
 

@@ -13,6 +13,8 @@ from chalicelib.jsonable import plain
 from chalicelib.store import TOMBSTONE
 from chalicelib.tickets import normalize_ticket
 
+# Where a volunteer's decision (team, approved or declined, by whom) is kept on their item.
+TEAM_DECISION = "team_decision"
 # Keys and bookkeeping that say nothing to staff.
 INTERNAL_ATTRIBUTES = frozenset(
     {"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", PERSON_KEY_ATTRIBUTE, ARCHIVES}
@@ -41,6 +43,23 @@ def record_filter(station: str | None, status: str | None, scope: tuple[str, ...
         parts.append(Filter(f"#f_data.#f_station IN ({', '.join(placeholders)})", names, placeholders))
     if status is not None:
         parts.append(Filter("#f_status = :f_status", {"#f_status": "status"}, {":f_status": status}))
+    return combine(parts)
+
+
+def team_filter(team: str | None, approval: str | None) -> Filter | None:
+    """Return the filter of volunteers by team (the one decided, else the one asked for) and approval."""
+    names = {"#f_decision": TEAM_DECISION}
+    parts: list[Filter | None] = []
+    if team is not None:
+        decided = "#f_decision.#f_team = :f_team"
+        asked = "(attribute_not_exists(#f_decision) AND #f_data.#f_team = :f_team)"
+        team_names = {**names, "#f_team": "team", "#f_data": "data"}
+        parts.append(Filter(f"{decided} OR {asked}", team_names, {":f_team": team}))
+    if approval == "pending":
+        parts.append(Filter("attribute_not_exists(#f_decision)", names))
+    elif approval is not None:
+        state_names = {**names, "#f_state": "state"}
+        parts.append(Filter("#f_decision.#f_state = :f_state", state_names, {":f_state": approval}))
     return combine(parts)
 
 

@@ -25,6 +25,7 @@ SIGN_IN_MESSAGE = "请用有效的工作人员令牌登录（令牌不对、已�
 FORBIDDEN_MESSAGE = "您的令牌无权查看或修改这些记录"
 CHANGED_MESSAGE = "这条记录刚被别人改过，请刷新后再改"
 RECORD_NOT_FOUND_MESSAGE = "没有找到这条记录，可能已被删除"
+TEAM_NOT_FOUND_MESSAGE = "没有这个服务队，服务队名单可能已更新，请刷新页面"
 TOKEN_NOT_FOUND_MESSAGE = "没有这个令牌，请刷新列表后再试"
 OWN_TOKEN_MESSAGE = "不能停用您正在使用的令牌：请另一位管理员来停用，或者等它到期"
 RETRY_AFTER_SECONDS = 3
