@@ -310,18 +310,24 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
     # functions/ is on the path once sitegen.formdefs is imported (above).
     from chalicelib.forms import DEFAULT_MAX_LENGTH
     from chalicelib.staffinput import (
+        APPROVAL_LABELS,
         DATE_PATTERN,
         FOLLOW_UP_FIELDS,
         FORMATS,
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
+        REVIEW_FIELDS,
+        REVIEW_LABELS,
         TRANSFER_FIELDS,
+        service_fields,
+        team_decision_fields,
         token_fields,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
     from chalicelib.tokens import ROLE_LABELS
     from chalicelib.workflow import STATUS_LABELS, TRANSITIONS
 
+    teams = {team.id: team.name for team in content.teams}
     names = {
         "forms": {form.name: form.title_zh for form in FORMS.values()},
         "fields": {
@@ -341,6 +347,9 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
         "roles": ROLE_LABELS,
+        "teams": teams,
+        "approvals": APPROVAL_LABELS,
+        "reviews": REVIEW_LABELS,
     }
     # A station token's stations are picked by name from the content's stations, as the API checks them.
     new_token_fields = token_fields({station.id: station.name for station in content.stations})
@@ -349,6 +358,8 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         StaffAction("liaison", "联系人（1+1 结对）", "保存联系人", LIAISON_FIELDS),
         StaffAction("follow-up", "记一次跟进", "记下", FOLLOW_UP_FIELDS),
         StaffAction("transfer", "组织关系转接", "保存进展", TRANSFER_FIELDS),
+        StaffAction("team", "服务队审核", "保存审核结果", team_decision_fields(teams)),
+        StaffAction("review", "核实上报", "保存核实结果", REVIEW_FIELDS),
     ]
     return _render(
         "staff.md.j2",
@@ -356,6 +367,9 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         names=names,
         actions=actions,
         token_fields=new_token_fields,
+        service_fields=service_fields(teams),
+        teams=teams,
+        approvals=APPROVAL_LABELS,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.errors import Invalid
 from chalicelib.forms import FormDef
+from chalicelib.staffinput import APPROVAL_LABELS, REVIEW_LABELS
 from chalicelib.store import OFFICE_TZ, parse_timestamp
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, resolved_at
 
@@ -132,6 +133,21 @@ _REGISTRATION_COLUMNS = (
 )
 
 
+# What staff decided on a volunteer and on a member's report of service.
+_VOLUNTEER_COLUMNS = (
+    Column(
+        "审核情况",
+        "text",
+        10,
+        lambda item: APPROVAL_LABELS[item.get("team_decision", {}).get("state", "pending")],
+    ),
+    Column("批准加入的服务队", "text", 16, lambda item: item.get("team_decision", {}).get("team")),
+)
+_SERVICE_COLUMNS = (
+    Column("核实结果", "text", 10, lambda item: REVIEW_LABELS.get(item.get("review", {}).get("state", ""), "待核实")),
+)
+
+
 def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column, ...]:
     """Return the export columns of a form: id and time, its fields (a station by name and
     id), then what staff added."""
@@ -149,6 +165,10 @@ def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column
         columns += _REQUEST_COLUMNS
     if form.name == "registration":
         columns += _REGISTRATION_COLUMNS
+    if form.name == "volunteer":
+        columns += _VOLUNTEER_COLUMNS
+    if form.name == "service":
+        columns += _SERVICE_COLUMNS
     return tuple(columns)
 
 

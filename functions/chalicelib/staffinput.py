@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from chalicelib.dayindex import Position
 from chalicelib.forms import (
+    DATE_PATTERN,
     FORMS,
     SERVICE_FIELDS,
     SLUG_PATTERN_64,
@@ -25,7 +26,6 @@ from chalicelib.forms import (
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DEFAULT_RANGE_DAYS = 30
 # The office days staff may name: the service's years with room either side. Outside them
 # a date is a typing mistake, and reckoning days from it would run past year 1 or 9999.
