@@ -321,3 +321,9 @@ def test_without_teams_the_volunteer_form_has_no_team_field():
     form = forms.with_teams(FORMS["volunteer"], {})
     assert "team" not in {field.name for field in form.fields}
     assert validate(form, {"team": "rider-team-east"})[1]["team"] == forms.UNKNOWN_FIELD_MESSAGE
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "2026-1-1"])
+def test_a_service_report_on_a_day_that_does_not_exist_is_refused(day):
+    _, errors = validate(TEAMED["service"], {**VALID["service"], "date": day})
+    assert errors == {"date": "服务日期格式不正确"}

@@ -274,7 +274,13 @@ def test_a_bad_token_request_names_every_problem(token_store, name, role, statio
 def test_every_staff_route_is_in_the_readme(chalice_app):
     readme = (FUNCTIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
     # The README names the parameters as a reader would: {id}, {form}.
-    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}", "{volunteer_id}": "{id}", "{report_id}": "{id}"}
+    names = {
+        "{member_id}": "{id}",
+        "{token_id}": "{id}",
+        "{form_name}": "{form}",
+        "{volunteer_id}": "{id}",
+        "{report_id}": "{id}",
+    }
     for path, methods in chalice_app.routes.items():
         if not path.startswith("/staff"):
             continue

@@ -7,6 +7,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 
 KINDS = ("text", "mobile", "textarea", "choice", "multichoice", "consent", "hidden")
 TEXT_KINDS = ("text", "mobile", "textarea", "hidden")
@@ -485,7 +486,18 @@ def _check_text(field: Field, raw: object) -> tuple[object, str | None]:
         return None, "min_length"
     if field.pattern and not re.fullmatch(field.pattern, value, re.ASCII):
         return None, "pattern"
+    if field.pattern == DATE_PATTERN and not _is_real_date(value):
+        return None, "pattern"
     return value, None
+
+
+def _is_real_date(text: str) -> bool:
+    # The pattern takes 2026-02-30; staff count service by real days.
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def normalize_mobile(value: str) -> str:
