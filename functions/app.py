@@ -330,6 +330,26 @@ def staff_service_totals(staff):
     return config.get_staff().service.totals(config.get_content_ids().teams, day_from, day_to)
 
 
+@app.route("/staff/service/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_export(staff):
+    """Write every team's confirmed service records of a period to a CSV or XLSX file; answer a link."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import exports, staffinput
+
+    day_from, day_to, file_format = valid(staffinput.parse_service_export(_body(), _today()))
+    side = config.get_staff()
+    teams = config.get_content_ids().teams
+    items = [item for team in teams for item in side.service.team_records(team, day_from, day_to)]
+    period = f"{day_from.isoformat()}_{day_to.isoformat()}.{file_format}"
+    filename, fallback = f"{exports.SERVICE_TITLE}_{period}", f"service-records_{period}"
+    with exports.service_file(file_format, items, teams, fallback) as (path, rows):
+        download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[file_format])
+    detail = {"form": "service-records", "from": day_from.isoformat(), "to": day_to.isoformat(), "format": file_format}
+    side.audit.record(staff, "export.create", [download.key], {**detail, "rows": rows})
+    return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
+
+
 @app.route("/staff/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
 @staff_only()
 def staff_export(staff):

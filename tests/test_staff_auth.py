@@ -29,6 +29,8 @@ LIAISON = {"name": "王联络"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
 TEAM_DECISION = {"team": "team-01", "decision": "approved"}
+SERVICE = {"team": "team-01", "date": TODAY, "what": "给小区送生活物资", "times": "5", "hours": "2", "people": "1"}
+REVIEW = {"decision": "confirmed"}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -90,6 +92,28 @@ ROUTES = [
         TEAM_DECISION,
         ("/staff/volunteers/{volunteer}/team", TEAM_DECISION),
     ),
+    ("/staff/service", "POST", "/staff/service", SERVICE, ("/staff/service", SERVICE)),
+    (
+        "/staff/service-reports/{report_id}/review",
+        "PUT",
+        "/staff/service-reports/{report}/review",
+        REVIEW,
+        ("/staff/service-reports/{report}/review", REVIEW),
+    ),
+    (
+        "/staff/teams/{team}/service",
+        "GET",
+        f"/staff/teams/team-01/service?{ONE_DAY}",
+        None,
+        (f"/staff/teams/team-01/service?{ONE_DAY}", None),
+    ),
+    (
+        "/staff/service/totals",
+        "GET",
+        f"/staff/service/totals?{ONE_DAY}",
+        None,
+        (f"/staff/service/totals?{ONE_DAY}", None),
+    ),
 ]
 CALLS = [route[1:] for route in ROUTES]
 CALL_IDS = [f"{method} {path}" for _, method, path, _, _ in ROUTES]
@@ -144,8 +168,14 @@ def with_colleague(world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
 
 
 def with_volunteer(world: dict[str, str], api) -> dict[str, str]:
-    """The world and a volunteer who asked to join team-01, for the routes that decide on one."""
-    return {**world, "volunteer": post_submission(api, "/forms/volunteer", VOLUNTEER)["id"]}
+    """The world, a volunteer who asked to join team-01 and a member's report of service for
+    it, for the routes that decide on them."""
+    report = {**SERVICE, "name": "钱小骑", "mobile": "13500135000", "consent": True}
+    return {
+        **world,
+        "volunteer": post_submission(api, "/forms/volunteer", VOLUNTEER)["id"],
+        "report": post_submission(api, "/forms/service", report)["id"],
+    }
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ reject members' reports, and read each team's records and totals (confirmed reco
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import urllib.request
 import uuid
 from datetime import datetime, timedelta
 
@@ -163,9 +166,52 @@ def test_an_erased_member_is_gone_from_the_service_records_and_totals(api, admin
     assert send(api, "GET", f"/staff/teams/team-01/service?{PERIOD}", admin_token.token).json_body["items"] == []
 
 
-def test_service_reports_export_with_their_review(api, admin_token, s3_client):
+def test_service_reports_export_with_their_review(api, admin_token):
     report(api)
     body = {"form": "service", "format": "csv", "from": str(TODAY), "to": str(TODAY)}
     answer = send(api, "POST", "/staff/exports", admin_token.token, body)
     assert answer.status_code == 200, answer.body
+    header, row = read_csv(answer.json_body["url"])
+    assert (header[-1], row[header.index("服务队")], row[-1]) == ("核实结果", "team-01", "待核实")
+
+
+@pytest.mark.needs("transactions")
+def test_confirmed_service_records_export_with_team_names(api, admin_token, submissions_table):
+    piece = {
+        "team": "team-02",
+        "date": str(YESTERDAY),
+        "what": "=转运物资",
+        "times": "3",
+        "hours": "1.5",
+        "people": "2",
+    }
+    assert send(api, "POST", "/staff/service", admin_token.token, piece).status_code == 201
+    report(api)  # not confirmed: not exported
+    body = {"format": "csv", "from": str(YESTERDAY), "to": str(TODAY)}
+    answer = send(api, "POST", "/staff/service/exports", admin_token.token, body)
+    assert answer.status_code == 200, answer.body
     assert answer.json_body["rows"] == 1
+    assert answer.json_body["filename"] == f"志愿服务记录_{YESTERDAY}_{TODAY}.csv"
+    header, row = read_csv(answer.json_body["url"])
+    shown = dict(zip(header, row, strict=True))
+    assert (shown["服务队"], shown["服务内容"], shown["服务时长（小时）"], shown["来源"]) == (
+        "测试二队",
+        "'=转运物资",
+        "1.5",
+        "工作人员记录",
+    )
+    assert ("export.create", "service-records") in [(a, d.get("form")) for a, d in audit_actions(submissions_table)]
+    xlsx = send(api, "POST", "/staff/service/exports", admin_token.token, {**body, "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.json_body["rows"] == 1
+
+
+def read_csv(url: str) -> tuple[list[str], list[str]]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        header, row = csv.reader(io.StringIO(response.read().decode("utf-8-sig")))
+    return header, row
+
+
+def test_only_volunteers_are_listed_by_team_or_approval(api, admin_token):
+    answer = send(api, "GET", f"/staff/submissions/request?{PERIOD}&team=team-01&approval=pending", admin_token.token)
+    assert answer.status_code == 400
+    assert set(answer.json_body["errors"]) == {"team", "approval"}

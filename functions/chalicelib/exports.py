@@ -274,10 +274,34 @@ def write_export(
     path: str, form: FormDef, file_format: str, items: Iterable[Mapping], station_names: Mapping[str, str]
 ) -> int:
     """Write a form's records to `path` as CSV or XLSX; return the number of rows."""
-    columns = columns_for(form, station_names)
+    return write_rows(path, columns_for(form, station_names), form.title_zh, file_format, items)
+
+
+def write_rows(path: str, columns: tuple[Column, ...], title: str, file_format: str, items: Iterable[Mapping]) -> int:
+    """Write the items' columns to `path` as CSV or XLSX (a sheet named `title`); return the number of rows."""
     if file_format == "xlsx":
-        return write_xlsx(path, columns, items, form.title_zh)
+        return write_xlsx(path, columns, items, title)
     return write_csv(path, columns, items)
+
+
+SERVICE_TITLE = "志愿服务记录"
+SERVICE_SOURCES = {"staff": "工作人员记录", "report": "党员上报"}
+
+
+def service_columns(team_names: Mapping[str, str]) -> tuple[Column, ...]:
+    """Return the export columns of confirmed service records: the team by name, then the piece of service."""
+    return (
+        Column("服务队", "text", 20, lambda item: team_names.get(item["team"], item["team"])),
+        Column("服务日期", "date", 12, lambda item: date.fromisoformat(item["date"])),
+        Column("服务内容", "text", 40, lambda item: item["what"]),
+        Column("次数或趟数", "number", 11, lambda item: item["times"]),
+        Column("服务时长（小时）", "number", 15, lambda item: item["hours"]),
+        Column("参加人数", "number", 9, lambda item: item["people"]),
+        Column("来源", "text", 12, lambda item: SERVICE_SOURCES.get(item["source"], item["source"])),
+        Column("记录或核实人", "text", 12, lambda item: item["by_name"]),
+        Column("记录时间", "datetime", 20, lambda item: office_time(item["created_at"])),
+        Column("记录编号", "text", 37, lambda item: item["id"]),
+    )
 
 
 @contextlib.contextmanager
@@ -303,3 +327,14 @@ def export_file(
         except OutOfTime as stopped:
             raise Invalid({"to": out_of_time_message(stopped.rows, seconds)}) from None
         yield path, rows
+
+
+@contextlib.contextmanager
+def service_file(
+    file_format: str, items: Iterable[Mapping], team_names: Mapping[str, str], filename: str
+) -> Iterator[tuple[str, int]]:
+    """Write confirmed service records to a temporary file; yield (path, rows). They are few (a team
+    records a handful a day), so no deadline is kept. The file is deleted when the block ends."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, filename)
+        yield path, write_rows(path, service_columns(team_names), SERVICE_TITLE, file_format, items)

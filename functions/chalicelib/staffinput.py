@@ -130,6 +130,7 @@ REVIEW_FIELDS = (
     Field("note", "textarea", "备注", "Note", required=False, max_length=200),
 )
 TOTALS_FIELDS = (_FROM, _TO)
+SERVICE_EXPORT_FIELDS = (_FROM, _TO, EXPORT_FIELDS[-1])
 MAX_SERVICE_DAYS_AGO = 3660
 
 # A new staff token. The stations a token may name are the content's, known only when the
@@ -428,6 +429,13 @@ def parse_totals_query(params: Mapping | None, today: date) -> tuple[tuple[date,
     clean, errors = _validate(TOTALS_FIELDS, params)
     day_from, day_to = _range(clean, today, errors)
     return (None, errors) if errors else ((day_from, day_to), {})
+
+
+def parse_service_export(body: Mapping[str, object], today: date) -> tuple[tuple[date, date, str] | None, dict]:
+    """Return the checked period (days of service) and file format of a service records export, or the errors."""
+    clean, errors = _validate(SERVICE_EXPORT_FIELDS, body)
+    day_from, day_to = _range(clean, today, errors)
+    return (None, errors) if errors else ((day_from, day_to, str(clean["format"])), {})
 
 
 def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest | None, dict[str, str]]:
