@@ -262,6 +262,8 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str]) -> None
     ok(api.put(f"/staff/service-reports/{report['id']}/review", headers=admin, body=review))
     assert len(ok(api.get(f"/staff/teams/team-01/service?{today}", headers=admin))["items"]) == 2
     assert ok(api.get(f"/staff/service/totals?{today}", headers=admin))["total"]["records"] == 2
+    service_export = json.dumps({"format": "xlsx", "from": TODAY, "to": TODAY}).encode()
+    assert ok(api.post("/staff/service/exports", headers=admin, body=service_export))["rows"] == 2
 
     # Exports (both formats, a station's too), finding and erasing a person, the audit log.
     exports = (({"form": "registration", "format": "csv"}, admin), ({"form": "request", "format": "xlsx"}, station))

@@ -31,6 +31,7 @@ NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"],
 TEAM_DECISION = {"team": "team-01", "decision": "approved"}
 SERVICE = {"team": "team-01", "date": TODAY, "what": "给小区送生活物资", "times": "5", "hours": "2", "people": "1"}
 REVIEW = {"decision": "confirmed"}
+SERVICE_EXPORT = {"format": "csv", "from": TODAY, "to": TODAY}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -113,6 +114,13 @@ ROUTES = [
         f"/staff/service/totals?{ONE_DAY}",
         None,
         (f"/staff/service/totals?{ONE_DAY}", None),
+    ),
+    (
+        "/staff/service/exports",
+        "POST",
+        "/staff/service/exports",
+        SERVICE_EXPORT,
+        ("/staff/service/exports", SERVICE_EXPORT),
     ),
 ]
 CALLS = [route[1:] for route in ROUTES]
