@@ -79,3 +79,9 @@ def test_staff_take_in_a_volunteer_confirm_a_report_record_service_and_see_the_t
     records = phone.text_content("[data-staff-team-records]")
     assert "党员上报" in records and "转运防疫物资" in records
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+
+    # The period's confirmed records, downloaded as a file.
+    phone.click("[data-staff-totals] button[name=format][value=csv]")
+    link = phone.wait_for_selector("[data-staff-service-export-result] a[data-staff-download]")
+    assert link.text_content().startswith("下载 志愿服务记录_")
+    assert "共 2 行" in phone.text_content("[data-staff-service-export-result]")

@@ -555,16 +555,17 @@
 
   /* ---- Export: the answer is a plain link ---- */
 
-  function exportFile(form, format) {
+  // Form records through staff/exports; a form may name another route and place for the link.
+  function exportFile(form, format, path, result) {
     var values = formValues(form);
     values.format = format;
     Object.keys(values).forEach(function (key) { if (!values[key]) delete values[key]; });
-    var result = $("[data-staff-export-result]");
+    result = result || $("[data-staff-export-result]");
     // A large export takes many seconds; a second tap must not start it again.
     var buttons = $all('button[name="format"]', form);
     buttons.forEach(function (button) { button.disabled = true; });
     say(result, "正在生成文件，记录多时要十几秒…", true);
-    call("POST", "staff/exports", values).then(function (answer) {
+    call("POST", path || "staff/exports", values).then(function (answer) {
       buttons.forEach(function (button) { button.disabled = false; });
       showErrors(form, answer.data.errors);
       if (!answer.ok) { say(result, problemText(answer), false); return; }
@@ -863,7 +864,13 @@
     tokenForm.elements.namedItem("role").addEventListener("change", function () { showStationsForRole(tokenForm); });
     tokenForm.addEventListener("submit", function (event) { event.preventDefault(); createToken(tokenForm); });
     $("[data-staff-copy]").addEventListener("click", copyNewToken);
-    $("[data-staff-totals]").addEventListener("submit", function (event) { event.preventDefault(); loadTotals(); });
+    var totalsForm = $("[data-staff-totals]");
+    totalsForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var format = event.submitter && event.submitter.name === "format" ? event.submitter.value : null;
+      if (format) exportFile(totalsForm, format, "staff/service/exports", $("[data-staff-service-export-result]"));
+      else loadTotals();
+    });
     $("[data-staff-service-form]").addEventListener("submit", function (event) { event.preventDefault(); recordService(event.target); });
     $("[data-staff-new-token-done]").addEventListener("click", forgetNewToken);
     window.addEventListener("hashchange", function () { if (me) showTab(location.hash.slice(1)); });
