@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import post_to_stack
+from conftest import post_to_stack, stack_table
 
 pytestmark = pytest.mark.browser
 # The narrowest common phone screen.
@@ -85,3 +85,32 @@ def test_staff_take_in_a_volunteer_confirm_a_report_record_service_and_see_the_t
     link = phone.wait_for_selector("[data-staff-service-export-result] a[data-staff-download]")
     assert link.text_content().startswith("下载 志愿服务记录_")
     assert "共 2 行" in phone.text_content("[data-staff-service-export-result]")
+
+
+def test_a_member_reports_service_and_joins_a_team_from_the_phone(stack, phone):
+    # The service report: a day that does not exist is refused by the server, shown under its field.
+    phone.goto(stack["site"] + "service-report/")
+    phone.fill("#service-name", "钱小骑")
+    phone.fill("#service-mobile", "13500135000")
+    phone.check(f"input[name=team][value={TEAM}]")
+    phone.fill("#service-date", "2026-02-30")
+    phone.fill("#service-what", "给小区送生活物资")
+    phone.fill("#service-times", "6")
+    phone.fill("#service-hours", "1.5")
+    phone.fill("#service-people", "1")
+    phone.check("#service-consent")
+    phone.click("button[type=submit]")
+    phone.wait_for_function("document.querySelector('#service-date-error').textContent === '服务日期格式不正确'")
+    phone.fill("#service-date", TODAY)
+    phone.click("button[type=submit]")
+    phone.wait_for_url("**/thanks/**", timeout=15_000)
+    report_id = phone.evaluate("new URLSearchParams(location.search).get('id')")
+    item = stack_table(stack).get_item(Key={"pk": f"sub#{report_id}"})["Item"]
+    assert (item["form"], item["data"]["team"], item["data"]["hours"]) == ("service", TEAM, "1.5")
+    assert "review" not in item
+
+    # The volunteer form offers the teams of teams.yaml.
+    phone.goto(stack["site"] + "volunteer/")
+    offered = phone.eval_on_selector_all("input[name=team]", "inputs => inputs.map(i => i.value)")
+    assert offered == ["rider-team-east", "rider-team-west", "rider-safety-team", "courier-transport-team"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
