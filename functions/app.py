@@ -87,7 +87,7 @@ def get_request_status(ticket):
 def _accept(form: forms.FormDef):
     store = config.get_store()
     content = config.get_content_ids()
-    # The volunteer form's team is a choice among the content's teams.
+    # A team field (the volunteer form, the service report) is a choice among the content's teams.
     form = forms.with_teams(form, content.teams)
 
     def unknown_references(clean: dict) -> dict[str, str]:

@@ -301,7 +301,7 @@ class StaffAction:
 
 
 def content_form(form_name: str, content: Content) -> FormDef:
-    """Return a form as the API checks it against this content: the volunteer form offers its teams."""
+    """Return a form as the API checks it against this content: a team field offers its teams."""
     return with_teams(FORMS[form_name], {team.id: team.name for team in content.teams})
 
 
