@@ -68,9 +68,11 @@ def make_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "check",
-        help="检查课程、驿站和支部，列出每个问题",
-        description="检查 lessons/、stations.yaml 和 branches.yaml，每个问题一行：文件:行号: 哪里不对、应该怎么写。"
-        "有问题时退出码为 1。",
+        help="检查课程、驿站、支部、活动和志愿服务队，列出每个问题",
+        description=(
+            "检查 lessons/、stations.yaml、branches.yaml、activities/ 和 teams.yaml，"
+            "每个问题一行：文件:行号: 哪里不对、应该怎么写。有问题时退出码为 1。"
+        ),
     )
 
     serve = commands.add_parser(
@@ -206,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         counts = (
             f"{len(content.lessons)} 课，{len(content.stations)} 个驿站，{len(content.branches)} 个支部，"
-            f"{len(content.activities)} 项活动"
+            f"{len(content.activities)} 项活动，{len(content.teams)} 个志愿服务队"
         )
         print(f"内容没有问题：{counts}。")
         return 0

@@ -1,7 +1,6 @@
 """Sanwei forms and staff API: routes only (parse, validate, store, respond)."""
 
 import re
-import uuid
 from dataclasses import replace
 from datetime import datetime
 
@@ -18,6 +17,8 @@ from chalicelib.responses import (
     NOT_FOUND_MESSAGE,
     OWN_TOKEN_MESSAGE,
     PERSON_NOT_FOUND_MESSAGE,
+    RECORD_NOT_FOUND_MESSAGE,
+    TEAM_NOT_FOUND_MESSAGE,
     TICKET_NOT_FOUND_MESSAGE,
     TOKEN_NOT_FOUND_MESSAGE,
 )
@@ -91,6 +92,8 @@ def get_request_status(ticket):
 def _accept(form: forms.FormDef):
     store = config.get_store()
     content = config.get_content_ids()
+    # A team field (the volunteer form, the service report) is a choice among the content's teams.
+    form = forms.with_teams(form, content.teams)
 
     def unknown_references(clean: dict) -> dict[str, str]:
         return references.unknown_references(form, clean, content, store.is_registered)
@@ -133,13 +136,17 @@ def _person() -> tuple[str, list[dict]]:
 
 
 def _member_id(member_id: str) -> str:
+    return _submission_id(member_id)
+
+
+def _submission_id(submission_id: str, message: str = MEMBER_NOT_FOUND_MESSAGE) -> str:
     # Staff only: imported here, so a member's cold start never loads it.
     from chalicelib.records import canonical_id
 
-    # Whether the member exists is the update's own condition; here only the id's shape.
-    canonical = canonical_id(member_id)
+    # Whether the record exists is the update's own condition; here only the id's shape.
+    canonical = canonical_id(submission_id)
     if canonical is None:
-        raise Missing(MEMBER_NOT_FOUND_MESSAGE)
+        raise Missing(message)
     return canonical
 
 
@@ -193,12 +200,8 @@ def staff_report_file(staff):
     side = config.get_staff()
     content = config.get_content_ids()
     report = collect_report(side.day_index, side.write_shards, period, len(content.stations))
-    downloads = config.get_downloads()
     with report_file(report, {"stations": content.stations, "lessons": content.lessons}) as (path, filename, fallback):
-        # A report is written whole in the request: its own key each time, as a file of its own.
-        key = downloads.key_for(uuid.uuid4().hex, fallback)
-        downloads.put_file(path, key, filename, fallback, XLSX_TYPE)
-    download = downloads.link(key)
+        download = config.get_downloads().publish(path, filename, fallback, XLSX_TYPE)
     side.audit.record(staff, "report.export", [download.key], {"from": report["from"], "to": report["to"]})
     return {"url": download.url, "expires_at": download.expires_at, "filename": filename}
 
@@ -209,7 +212,8 @@ def staff_submissions(staff, form_name):
     """List a form's records, newest first, a page at a time."""
     # Staff only: imported here, so a member's cold start never loads it.
     from chalicelib import staffinput
-    from chalicelib.records import public_record, record_filter
+    from chalicelib.dayindex import combine
+    from chalicelib.records import public_record, record_filter, team_filter
 
     form = forms.FORMS.get(form_name)
     if form is None:
@@ -217,7 +221,9 @@ def staff_submissions(staff, form_name):
     query = valid(staffinput.parse_list_query(form, _query(), _today(), config.get_content_ids().branches))
     station, scope = station_scope(staff, form, query.station)
     side = config.get_staff()
-    where = record_filter(station, query.status, scope, query.branch)
+    where = combine(
+        [record_filter(station, query.status, scope, query.branch), team_filter(query.team, query.approval)]
+    )
     items, position = side.records.page(form, query.day_from, query.day_to, query.limit, query.after, where)
     if items:
         side.audit.record(staff, "submissions.list", [item["id"] for item in items], {"form": form.name})
@@ -313,6 +319,88 @@ def staff_member_transfer(staff, member_id):
 
     transfer = valid(staffinput.parse_transfer(_body()))
     return public_record(config.get_staff().updates.set_transfer(_member_id(member_id), transfer, staff))
+
+
+@app.route("/staff/volunteers/{volunteer_id}/team", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_volunteer_team(staff, volunteer_id):
+    """Take a volunteer into a team, or decline them."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
+    decision = valid(staffinput.parse_team_decision(_body(), config.get_content_ids().teams))
+    volunteer_id = _submission_id(volunteer_id, RECORD_NOT_FOUND_MESSAGE)
+    volunteer = config.get_staff().updates.decide_team(volunteer_id, decision, staff)
+    return public_record(volunteer)
+
+
+@app.route("/staff/service", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_record(staff):
+    """Record a piece of a team's volunteer service (it counts at once)."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    piece = valid(staffinput.parse_service(_body(), config.get_content_ids().teams, _today()))
+    return Response(body=config.get_staff().service.record(piece, staff), status_code=201)
+
+
+@app.route("/staff/service-reports/{report_id}/review", methods=["PUT"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_review(staff, report_id):
+    """Confirm a member's report of service (it then counts in the totals) or reject it."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+    from chalicelib.records import public_record
+
+    review = valid(staffinput.parse_review(_body()))
+    report_id = _submission_id(report_id, RECORD_NOT_FOUND_MESSAGE)
+    return public_record(config.get_staff().service.review(report_id, review, staff))
+
+
+@app.route("/staff/teams/{team}/service", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_team_service(staff, team):
+    """List a team's confirmed service records of a period, by day of service."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    if team not in config.get_content_ids().teams:
+        raise Missing(TEAM_NOT_FOUND_MESSAGE)
+    day_from, day_to = valid(staffinput.parse_totals_query(_query(), _today()))
+    return {"items": config.get_staff().service.team_records(team, day_from, day_to)}
+
+
+@app.route("/staff/service/totals", methods=["GET"], cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_totals(staff):
+    """Add up each team's confirmed service of a period: records, times or trips, hours, person-times."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    day_from, day_to = valid(staffinput.parse_totals_query(_query(), _today()))
+    return config.get_staff().service.totals(config.get_content_ids().teams, day_from, day_to)
+
+
+@app.route("/staff/service/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only(admin_only=True)
+def staff_service_export(staff):
+    """Write every team's confirmed service records of a period to a CSV or XLSX file; answer a link."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import exports, staffinput
+
+    day_from, day_to, file_format = valid(staffinput.parse_service_export(_body(), _today()))
+    side = config.get_staff()
+    teams = config.get_content_ids().teams
+    items = [item for team in teams for item in side.service.team_records(team, day_from, day_to)]
+    period = f"{day_from.isoformat()}_{day_to.isoformat()}.{file_format}"
+    filename, fallback = f"{exports.SERVICE_TITLE}_{period}", f"service-records_{period}"
+    with exports.service_file(file_format, items, teams, fallback) as (path, rows):
+        download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[file_format])
+    detail = {"form": "service-records", "from": day_from.isoformat(), "to": day_to.isoformat(), "format": file_format}
+    side.audit.record(staff, "export.create", [download.key], {**detail, "rows": rows})
+    return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
 
 
 @app.route("/staff/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)

@@ -1,5 +1,5 @@
-"""What the build hands the API: the ids of the stations, lessons and branches it built, with their
-names, and its activities."""
+"""What the build hands the API: the ids of the stations, lessons, branches and teams it built, with
+their names, and its activities."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from sitegen.formdefs import CONTENT_IDS_FILE, ContentIds, write_content_ids
 
 def content_ids_of(content: Content) -> ContentIds:
     """Return the ids the API checks: every station, every published lesson (no drafts), every
-    branch, every activity with what the API needs to take its sign-ups and attendance."""
+    branch and team, every activity with what the API needs to take its sign-ups and attendance."""
     return ContentIds(
         {station.id: station.name for station in content.stations},
         {lesson.slug: lesson.title for lesson in content.lessons},
         branches={branch.id: branch.name for branch in content.branches},
         activities={activity.id: activity_for_api(activity) for activity in content.activities},
+        teams={team.id: team.name for team in content.teams},
     )
 
 

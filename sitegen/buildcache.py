@@ -42,6 +42,7 @@ from sitegen.branches import BRANCHES_FILE
 from sitegen.formdefs import FUNCTIONS_DIR
 from sitegen.lessons import LESSONS_DIR
 from sitegen.stations import STATIONS_FILE
+from sitegen.teams import TEAMS_FILE
 
 log = logging.getLogger("mkdocs.sanwei")
 
@@ -55,6 +56,7 @@ BUILD_INPUTS = (
     STATIONS_FILE,
     BRANCHES_FILE,
     ACTIVITIES_DIR,
+    TEAMS_FILE,
     "sitegen/theme",
     "sitegen/templates",
 )

@@ -1,5 +1,5 @@
-"""The one entry point to the site's content: lessons/, stations.yaml, branches.yaml and
-activities/, loaded and validated together."""
+"""The one entry point to the site's content: lessons/, stations.yaml, branches.yaml, activities/
+and teams.yaml, loaded and validated together."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sitegen.branches import Branch, read_branches
 from sitegen.lessons import Lesson, read_lessons
 from sitegen.problems import ContentError, Problem
 from sitegen.stations import Station, read_stations
+from sitegen.teams import Team, read_teams
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Content:
     coordinates: str
     branches: tuple[Branch, ...] = ()
     activities: tuple[Activity, ...] = ()  # by start time
+    teams: tuple[Team, ...] = ()
 
 
 def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
@@ -38,13 +40,14 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     station_ids = None if stations_file is None else {station.id for station in stations_file.stations}
     branch_ids = None if branch_problems else {branch.id for branch in branches}
     activities, activity_problems = read_activities(root, station_ids, branch_ids)
-    problems = sorted(lesson_problems + station_problems + branch_problems + activity_problems)
+    teams, team_problems = read_teams(root)
+    problems = sorted(lesson_problems + station_problems + branch_problems + activity_problems + team_problems)
     if problems or stations_file is None:
         return None, problems
     published = sorted((lesson for lesson in lessons if not lesson.draft), key=_reading_order)
     drafts = tuple(sorted(lesson.slug for lesson in lessons if lesson.draft))
     content = Content(
-        tuple(published), drafts, stations_file.stations, stations_file.coordinates, branches, tuple(activities)
+        tuple(published), drafts, stations_file.stations, stations_file.coordinates, branches, tuple(activities), teams
     )
     return content, []
 

@@ -11,17 +11,19 @@ if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
 from chalicelib.contentids import CONTENT_IDS_FILE, ContentIds, write_content_ids  # noqa: E402
-from chalicelib.forms import FORMS, HONEYPOT_FIELD, Field, FormDef, messages  # noqa: E402
+from chalicelib.forms import FORMS, HONEYPOT_FIELD, TEAM_SERVICES, Field, FormDef, messages, with_teams  # noqa: E402
 from chalicelib.tickets import TICKET_PATTERN  # noqa: E402
 
 __all__ = [
     "CONTENT_IDS_FILE",
     "FORMS",
     "HONEYPOT_FIELD",
+    "TEAM_SERVICES",
     "TICKET_PATTERN",
     "ContentIds",
     "Field",
     "FormDef",
     "messages",
+    "with_teams",
     "write_content_ids",
 ]

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sitegen import geo
 from sitegen.activities import Activity
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, messages
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, FormDef, messages, with_teams
 from sitegen.hours import CHINA_TIME, DAY_NAMES_ZH, page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
@@ -29,7 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons"
 
 # The public forms and the page each one lives at.
-FORM_PAGES = {"registration": "register", "request": "request", "volunteer": "volunteer"}
+FORM_PAGES = {"registration": "register", "request": "request", "volunteer": "volunteer", "service": "service-report"}
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ def render_pages(content: Content, settings: SiteSettings, now: datetime.datetim
     for activity in content.activities:
         pages[f"activities/{activity.id}.md"] = render_activity_page(activity, content, settings)
     for form_name, page in FORM_PAGES.items():
-        form = FORMS[form_name]
+        form = content_form(form_name, content)
         pages[f"{page}.md"] = _render(
             "form.md.j2",
             f"{page}/",
@@ -429,24 +429,35 @@ class StaffAction:
     fields: tuple[Field, ...]
 
 
+def content_form(form_name: str, content: Content) -> FormDef:
+    """Return a form as the API checks it against this content: a team field offers its teams."""
+    return with_teams(FORMS[form_name], {team.id: team.name for team in content.teams})
+
+
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
     """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
     from chalicelib.forms import DEFAULT_MAX_LENGTH
     from chalicelib.staffinput import (
+        APPROVAL_LABELS,
         DATE_PATTERN,
         FOLLOW_UP_FIELDS,
         FORMATS,
         LIAISON_FIELDS,
         REQUEST_CHANGE_FIELDS,
+        REVIEW_FIELDS,
+        REVIEW_LABELS,
         TRANSFER_FIELDS,
         branch_fields,
+        service_fields,
+        team_decision_fields,
         token_fields,
     )
     from chalicelib.tickets import TICKET_ALPHABET, TICKET_LENGTH
     from chalicelib.tokens import ROLE_LABELS
     from chalicelib.workflow import STATUS_LABELS, TRANSITIONS
 
+    teams = {team.id: team.name for team in content.teams}
     names = {
         "forms": {form.name: form.title_zh for form in FORMS.values()},
         "fields": {
@@ -455,7 +466,7 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         },
         "choices": {
             f"{form.name}.{field.name}": {choice.value: choice.zh for choice in field.choices}
-            for form in FORMS.values()
+            for form in (content_form(name, content) for name in FORMS)
             for field in form.fields
             if field.choices
         },
@@ -467,6 +478,9 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
         "roles": ROLE_LABELS,
+        "teams": teams,
+        "approvals": APPROVAL_LABELS,
+        "reviews": REVIEW_LABELS,
     }
     # A station token's stations are picked by name from the content's stations, as the API checks them.
     new_token_fields = token_fields({station.id: station.name for station in content.stations})
@@ -476,6 +490,8 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         StaffAction("branch", "所属支部", "保存支部", branch_fields({b.id: b.name for b in content.branches})),
         StaffAction("follow-up", "记一次跟进", "记下", FOLLOW_UP_FIELDS),
         StaffAction("transfer", "组织关系转接", "保存进展", TRANSFER_FIELDS),
+        StaffAction("team", "服务队审核", "保存审核结果", team_decision_fields(teams)),
+        StaffAction("review", "核实上报", "保存核实结果", REVIEW_FIELDS),
     ]
     return _render(
         "staff.md.j2",
@@ -483,6 +499,9 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         names=names,
         actions=actions,
         token_fields=new_token_fields,
+        service_fields=service_fields(teams),
+        teams=teams,
+        approvals=APPROVAL_LABELS,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
         forms=list(FORMS.values()),

@@ -380,6 +380,7 @@ TEST_CONTENT_IDS = ContentIds(
         "using-stations": "如何使用驿站",
     },
     branches={"branch-01": "测试一号支部", "branch-02": "测试二号支部"},
+    teams={"team-01": "测试一队", "team-02": "测试二队"},
 )
 
 
@@ -543,6 +544,16 @@ STAFF_REGISTRATION = {
     "work_area": "城关镇",
     "job_type": "courier",
     "source": "station-01",
+    "consent": True,
+}
+
+
+VOLUNTEER = {
+    "name": "赵志愿",
+    "mobile": "13600136000",
+    "helps": ["logistics"],
+    "availability": "weekends",
+    "team": "team-01",
     "consent": True,
 }
 

@@ -313,7 +313,11 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str], worker_
     for status in (201, 200):
         ok(api.post("/forms/registration", headers=JSON, body=json.dumps(registration).encode()), status)
     ticket = post_submission(api, "/forms/request", staff_request("station-01", STAFF_REGISTRATION["mobile"]))["ticket"]
-    post_submission(api, "/forms/volunteer", VOLUNTEER)
+    volunteer = post_submission(api, "/forms/volunteer", VOLUNTEER)["id"]
+    service = {"team": "team-01", "date": TODAY, "what": "给小区送生活物资", "times": "5", "hours": "2", "people": "1"}
+    report = post_submission(
+        api, "/forms/service", {**service, "name": "钱小骑", "mobile": "13500135000", "consent": True}
+    )
     post_submission(api, "/checkins", {"station": "station-01"})
     post_submission(api, "/study", {"lesson": "lesson-01", "member": member})
     assert ok(api.get(f"/forms/request/{ticket}"))["status"] == "new"
@@ -324,7 +328,7 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str], worker_
     today = f"from={TODAY}&to={TODAY}"
     ok(api.get(f"/staff/stats?{today}", headers=admin))
     ok(api.get(f"/staff/stats?{today}", headers=station))
-    for form in ("registration", "request", "volunteer", "checkin", "study"):
+    for form in ("registration", "request", "volunteer", "service", "checkin", "study"):
         ok(api.get(f"/staff/submissions/{form}?{today}", headers=admin))
     ok(api.get(f"/staff/requests/{ticket}", headers=station))
     change = {"status": "in_progress", "reply": "已联系驿站。"}
@@ -339,6 +343,17 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str], worker_
         body = json.dumps({"date": TODAY, "note": note}, ensure_ascii=False).encode()
         ok(api.post(f"/staff/members/{member}/follow-ups", headers=admin, body=body), 201)
     assert len(ok(api.get(f"/staff/members/{member}", headers=admin))["follow_ups"]) == FOLLOW_UPS
+
+    # Volunteer teams: a volunteer taken in, service recorded, a report confirmed, a team's records, totals.
+    decision = json.dumps({"team": "team-01", "decision": "approved"}).encode()
+    ok(api.put(f"/staff/volunteers/{volunteer}/team", headers=admin, body=decision))
+    ok(api.post("/staff/service", headers=admin, body=json.dumps(service, ensure_ascii=False).encode()), 201)
+    review = json.dumps({"decision": "confirmed"}).encode()
+    ok(api.put(f"/staff/service-reports/{report['id']}/review", headers=admin, body=review))
+    assert len(ok(api.get(f"/staff/teams/team-01/service?{today}", headers=admin))["items"]) == 2
+    assert ok(api.get(f"/staff/service/totals?{today}", headers=admin))["total"]["records"] == 2
+    service_export = json.dumps({"format": "xlsx", "from": TODAY, "to": TODAY}).encode()
+    assert ok(api.post("/staff/service/exports", headers=admin, body=service_export))["rows"] == 2
 
     # Exports (both formats, a station's too) done in the request and followed, then the same
     # left to the worker; finding and erasing a person, the audit log.

@@ -33,13 +33,27 @@ VALID = {
         "availability": "weekends",
         "consent": "true",
     },
+    "service": {
+        "name": "李军",
+        "mobile": "13700137000",
+        "team": "t",
+        "date": "2026-11-20",
+        "what": "给隔离小区送生活物资",
+        "times": "12",
+        "hours": "3.5",
+        "people": "4",
+        "consent": True,
+    },
     "checkin": {"station": "station-01"},
     "study": {"lesson": "lesson-01", "member": MEMBER_ID},
 }
+# The forms as the API checks them with one team, "t", in the content.
+TEAMED = {name: forms.with_teams(form, {"t": "一队"}) for name, form in FORMS.items()}
 CLEAN = {
     "registration": {**VALID["registration"]},
     "request": {**VALID["request"], "consent": True},
     "volunteer": {**VALID["volunteer"], "helps": ["logistics", "safety"], "consent": True},
+    "service": VALID["service"],
     "checkin": VALID["checkin"],
     "study": VALID["study"],
 }
@@ -53,7 +67,7 @@ def with_changes(form_name, **changes):
 
 @pytest.mark.parametrize("form_name", sorted(FORMS))
 def test_valid_example_is_accepted_and_cleaned(form_name):
-    clean, errors = validate(FORMS[form_name], VALID[form_name])
+    clean, errors = validate(TEAMED[form_name], VALID[form_name])
     assert errors == {}
     assert clean == CLEAN[form_name]
 
@@ -110,7 +124,7 @@ def test_valid_example_is_accepted_and_cleaned(form_name):
     ],
 )
 def test_invalid_value_is_reported_in_chinese(form_name, changes, field, message):
-    clean, errors = validate(FORMS[form_name], with_changes(form_name, **changes))
+    clean, errors = validate(TEAMED[form_name], with_changes(form_name, **changes))
     assert errors == {field: message}
     assert field not in clean
 
@@ -132,7 +146,7 @@ def test_invalid_value_is_reported_in_chinese(form_name, changes, field, message
     ],
 )
 def test_values_are_normalized(form_name, changes, field, expected):
-    clean, errors = validate(FORMS[form_name], with_changes(form_name, **changes))
+    clean, errors = validate(TEAMED[form_name], with_changes(form_name, **changes))
     assert errors == {}
     assert clean[field] == expected
 
@@ -164,7 +178,7 @@ def test_every_error_is_reported_at_once():
 )
 def test_empty_optional_fields_are_left_out(form_name, removed):
     data = with_changes(form_name, **{name: None for name in removed})
-    clean, errors = validate(FORMS[form_name], {**data, removed[0]: ""})
+    clean, errors = validate(TEAMED[form_name], {**data, removed[0]: ""})
     assert errors == {}
     assert not set(removed) & set(clean)
 
@@ -246,7 +260,8 @@ def test_messages_give_the_mobile_rule_with_its_normalization():
     assert rule["normalize"] == {"unicode": "NFKC", "remove": " -", "prefix": "+86"}
 
 
-ALL_FIELDS = [(form, field) for form in FORMS.values() for field in form.fields]
+# The volunteer form's team choices come from the content: here, one team.
+ALL_FIELDS = [(form, field) for form in TEAMED.values() for field in form.fields]
 
 
 @pytest.mark.parametrize("form, field", ALL_FIELDS, ids=[f"{f.name}.{x.name}" for f, x in ALL_FIELDS])
@@ -285,3 +300,30 @@ def test_pattern_is_anchored_and_portable_to_javascript(pattern):
     # of a character class is a syntax error there.
     for body in re.findall(r"\[((?:\\.|[^\]])*)\]", pattern):
         assert not body.startswith("-") and not (body.endswith("-") and not body.endswith("\\-"))
+
+
+def test_volunteer_team_is_a_choice_among_the_content_teams():
+    form = forms.with_teams(FORMS["volunteer"], {"rider-team-east": "城东骑手志愿服务队"})
+    base = {
+        "name": "王小明",
+        "mobile": "13912345678",
+        "helps": ["logistics"],
+        "availability": "weekends",
+        "consent": True,
+    }
+    clean, errors = validate(form, {**base, "team": "rider-team-east"})
+    assert errors == {} and clean["team"] == "rider-team-east"
+    assert validate(form, {**base, "team": "no-such-team"})[1] == {"team": "请从给出的选项中选择想加入的服务队"}
+    assert validate(form, base)[1] == {}
+
+
+def test_without_teams_the_volunteer_form_has_no_team_field():
+    form = forms.with_teams(FORMS["volunteer"], {})
+    assert "team" not in {field.name for field in form.fields}
+    assert validate(form, {"team": "rider-team-east"})[1]["team"] == forms.UNKNOWN_FIELD_MESSAGE
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "2026-1-1"])
+def test_a_service_report_on_a_day_that_does_not_exist_is_refused(day):
+    _, errors = validate(TEAMED["service"], {**VALID["service"], "date": day})
+    assert errors == {"date": "服务日期格式不正确"}

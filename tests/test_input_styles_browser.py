@@ -102,6 +102,7 @@ def unseen(page) -> tuple[list[str], list[dict]]:
         "register/",
         "request/",
         "volunteer/",
+        "service-report/",
         "status/",
         "thanks/",
         "stations/",

@@ -14,7 +14,7 @@ import pytest
 from chalicelib.errors import NotAuthenticated
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tokens import TokenStore, hash_secret
-from conftest import FUNCTIONS_DIR, api_on_own_table, bearer, make_staff_world
+from conftest import FUNCTIONS_DIR, VOLUNTEER, api_on_own_table, bearer, make_staff_world, post_submission
 
 ROOT = FUNCTIONS_DIR.parent
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
@@ -32,6 +32,10 @@ REPORT = {"from": TODAY, "to": TODAY}
 BRANCH = {"branch": "branch-01"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
+TEAM_DECISION = {"team": "team-01", "decision": "approved"}
+SERVICE = {"team": "team-01", "date": TODAY, "what": "给小区送生活物资", "times": "5", "hours": "2", "people": "1"}
+REVIEW = {"decision": "confirmed"}
+SERVICE_EXPORT = {"format": "csv", "from": TODAY, "to": TODAY}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -96,6 +100,42 @@ ROUTES = [
     ("/staff/tokens", "GET", "/staff/tokens", None, ("/staff/tokens", None)),
     ("/staff/tokens", "POST", "/staff/tokens", NEW_TOKEN, ("/staff/tokens", NEW_TOKEN)),
     ("/staff/tokens/{token_id}", "DELETE", "/staff/tokens/{colleague}", None, ("/staff/tokens/{colleague}", None)),
+    (
+        "/staff/volunteers/{volunteer_id}/team",
+        "PUT",
+        "/staff/volunteers/{volunteer}/team",
+        TEAM_DECISION,
+        ("/staff/volunteers/{volunteer}/team", TEAM_DECISION),
+    ),
+    ("/staff/service", "POST", "/staff/service", SERVICE, ("/staff/service", SERVICE)),
+    (
+        "/staff/service-reports/{report_id}/review",
+        "PUT",
+        "/staff/service-reports/{report}/review",
+        REVIEW,
+        ("/staff/service-reports/{report}/review", REVIEW),
+    ),
+    (
+        "/staff/teams/{team}/service",
+        "GET",
+        f"/staff/teams/team-01/service?{ONE_DAY}",
+        None,
+        (f"/staff/teams/team-01/service?{ONE_DAY}", None),
+    ),
+    (
+        "/staff/service/totals",
+        "GET",
+        f"/staff/service/totals?{ONE_DAY}",
+        None,
+        (f"/staff/service/totals?{ONE_DAY}", None),
+    ),
+    (
+        "/staff/service/exports",
+        "POST",
+        "/staff/service/exports",
+        SERVICE_EXPORT,
+        ("/staff/service/exports", SERVICE_EXPORT),
+    ),
 ]
 CALLS = [route[1:] for route in ROUTES]
 CALL_IDS = [f"{method} {path}" for _, method, path, _, _ in ROUTES]
@@ -173,14 +213,26 @@ def export_job(table, token) -> str:
     return job_id
 
 
+def with_volunteer(world: dict[str, str], api) -> dict[str, str]:
+    """The world, a volunteer who asked to join team-01 and a member's report of service for
+    it, for the routes that decide on them."""
+    report = {**SERVICE, "name": "钱小骑", "mobile": "13500135000", "consent": True}
+    return {
+        **world,
+        "volunteer": post_submission(api, "/forms/volunteer", VOLUNTEER)["id"],
+        "report": post_submission(api, "/forms/service", report)["id"],
+    }
+
+
 @pytest.fixture
-def world(staff_world, token_store, station_token, admin_token, submissions_table):
-    """This test's records, a colleague's token (see with_colleague), and the tokens' export jobs."""
+def world(api, staff_world, token_store, station_token, admin_token, submissions_table):
+    """This test's records, a colleague's token and a volunteer (see with_colleague, with_volunteer),
+    and the tokens' export jobs."""
     jobs = {
         "job": export_job(submissions_table, station_token),
         "admin_job": export_job(submissions_table, admin_token),
     }
-    return {**with_colleague(staff_world, token_store), **jobs}
+    return {**with_volunteer(with_colleague(staff_world, token_store), api), **jobs}
 
 
 def request_state(submissions_table, world):
@@ -212,7 +264,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     ) as (api, table):
         # Refused calls never reach a job: any id will do.
         jobs = {"job": str(uuid.uuid4()), "admin_job": str(uuid.uuid4())}
-        world = {**with_colleague(make_staff_world(api), TokenStore(table)), **jobs}
+        world = {**with_volunteer(with_colleague(make_staff_world(api), TokenStore(table)), api), **jobs}
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
 
@@ -305,7 +357,14 @@ def test_a_bad_token_request_names_every_problem(token_store, name, role, statio
 def test_every_staff_route_is_in_the_readme(chalice_app):
     readme = (FUNCTIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
     # The README names the parameters as a reader would: {id}, {form}.
-    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}", "{job_id}": "{job}"}
+    names = {
+        "{member_id}": "{id}",
+        "{token_id}": "{id}",
+        "{form_name}": "{form}",
+        "{job_id}": "{job}",
+        "{volunteer_id}": "{id}",
+        "{report_id}": "{id}",
+    }
     for path, methods in chalice_app.routes.items():
         if not path.startswith("/staff"):
             continue

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.jobqueue import JobQueue
     from chalicelib.people import People
     from chalicelib.records import StaffRecords
+    from chalicelib.service import ServiceRecords
     from chalicelib.tokens import TokenStore
     from chalicelib.updates import RecordUpdates
 
@@ -92,6 +93,7 @@ class StaffSide:
     day_index: DayIndex
     export_jobs: ExportJobs
     write_shards: int
+    service: ServiceRecords
 
 
 def read_exports_bucket() -> str:
@@ -199,6 +201,7 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
     from chalicelib.exportjobs import ExportJobs
     from chalicelib.people import People
     from chalicelib.records import StaffRecords
+    from chalicelib.service import ServiceRecords
     from chalicelib.tokens import TokenStore
     from chalicelib.updates import RecordUpdates
 
@@ -215,6 +218,7 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
         day_index=day_index,
         export_jobs=ExportJobs(table),
         write_shards=write_shards,
+        service=ServiceRecords(table, records, audit),
     )
 
 

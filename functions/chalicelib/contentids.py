@@ -1,4 +1,4 @@
-"""The site's content as the API knows it: station, lesson and branch ids with their names, and activities.
+"""The site's content as the API knows it: station, lesson, branch and team ids with their names, and activities.
 
 The build writes this file into chalicelib/ (`python build.py`, and `build.py serve`), so
 Chalice packages it with the function: a deploy hands over the ids of the content it was
@@ -19,7 +19,7 @@ CONTENT_IDS_VARIABLE = "CONTENT_IDS_FILE"
 
 @dataclass(frozen=True)
 class ContentIds:
-    """The stations, lessons and activities a submission may name, and the branches staff may
+    """The stations, lessons, activities and teams a submission may name, and the branches staff may
     assign a member to (each id → its name or title as the site shows it; an activity → its facts)."""
 
     stations: dict[str, str] = field(default_factory=dict)
@@ -27,6 +27,7 @@ class ContentIds:
     branches: dict[str, str] = field(default_factory=dict)
     # Per activity id: title, kind, start, end, capacity, deadline, online, link, station, branch.
     activities: dict[str, dict] = field(default_factory=dict)
+    teams: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Return the file's text: stations and branches in the content's order, lessons by id."""
@@ -35,6 +36,7 @@ class ContentIds:
             "lessons": dict(sorted(self.lessons.items())),
             "branches": self.branches,
             "activities": self.activities,
+            "teams": self.teams,
         }
         return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
 
@@ -49,6 +51,7 @@ class ContentIds:
             dict(lessons) if isinstance(lessons, dict) else {id: id for id in lessons},
             branches=dict(body.get("branches", {})),
             activities=dict(body.get("activities", {})),
+            teams=dict(body.get("teams", {})),
         )
 
 

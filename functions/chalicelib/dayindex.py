@@ -36,6 +36,9 @@ def combine(filters: Iterable[Filter | None]) -> Filter | None:
     present = [f for f in filters if f is not None]
     if not present:
         return None
+    if len(present) == 1:
+        # DynamoDB refuses redundant parentheses, as a filter combined twice would have.
+        return present[0]
     return Filter(
         " AND ".join(f"({f.expression})" for f in present),
         {name: value for f in present for name, value in f.names.items()},

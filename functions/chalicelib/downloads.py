@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,12 @@ class Downloads:
         except S3UploadFailedError as error:
             # boto3 wraps every failure of a (multipart) upload in this one error; try again later.
             raise StoreUnavailable(f"upload of {key} failed: {error}") from error
+
+    def publish(self, path: str, filename: str, fallback: str, content_type: str) -> Download:
+        """Upload a file written whole in one request under a key of its own; return a link to it."""
+        key = self.key_for(uuid.uuid4().hex, fallback)
+        self.put_file(path, key, filename, fallback, content_type)
+        return self.link(key)
 
     def start_upload(self, key: str, filename: str, fallback: str, content_type: str) -> str:
         """Start a multipart upload of a file written a part at a time; return its upload id."""

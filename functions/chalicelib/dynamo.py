@@ -25,6 +25,7 @@ _TOKEN = "token#"
 _AUDIT = "audit#"
 _FOLLOW_UPS = "follow-ups#"
 _EXPORT_JOB = "export#"
+_SERVICE = "service#"
 
 
 def submission_pk(submission_id: str) -> str:
@@ -60,6 +61,16 @@ def follow_up_archive_pk(member_id: str, number: int) -> str:
 def export_job_pk(job_id: str) -> str:
     """Return the key of an export job's item, by the id the console made for it."""
     return f"{_EXPORT_JOB}{job_id}"
+
+
+def service_pk(record_id: str) -> str:
+    """Return the key of a confirmed service record (a member's report keeps the report's id)."""
+    return f"{_SERVICE}{record_id}"
+
+
+def team_service_day_key(team: str) -> str:
+    """Return the by_day partition key under which a team's service records are listed, by service date."""
+    return f"{_SERVICE}{team}"
 
 
 def day_key(prefix: str, day: date, shard: int) -> str:

@@ -5,8 +5,11 @@ xlsxwriter is imported inside write_xlsx only: the member's form submission neve
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.forms import FormDef
+from chalicelib.staffinput import APPROVAL_LABELS, REVIEW_LABELS
 from chalicelib.store import OFFICE_TZ, parse_timestamp
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS, resolved_at
 
@@ -150,6 +154,21 @@ _REGISTRATION_COLUMNS = (
 )
 
 
+# What staff decided on a volunteer and on a member's report of service.
+_VOLUNTEER_COLUMNS = (
+    Column(
+        "审核情况",
+        "text",
+        10,
+        lambda item: APPROVAL_LABELS[item.get("team_decision", {}).get("state", "pending")],
+    ),
+    Column("批准加入的服务队", "text", 16, lambda item: item.get("team_decision", {}).get("team")),
+)
+_SERVICE_COLUMNS = (
+    Column("核实结果", "text", 10, lambda item: REVIEW_LABELS.get(item.get("review", {}).get("state", ""), "待核实")),
+)
+
+
 def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column, ...]:
     """Return the export columns of a form: id and time, its fields (a station by name and
     id), then what staff added."""
@@ -167,6 +186,10 @@ def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column
         columns += _REQUEST_COLUMNS
     if form.name == "registration":
         columns += _REGISTRATION_COLUMNS
+    if form.name == "volunteer":
+        columns += _VOLUNTEER_COLUMNS
+    if form.name == "service":
+        columns += _SERVICE_COLUMNS
     return tuple(columns)
 
 
@@ -322,7 +345,42 @@ def write_export(
     path: str, form: FormDef, file_format: str, items: Iterable[Mapping], station_names: Mapping[str, str]
 ) -> int:
     """Write a form's records to `path` as CSV or XLSX; return the number of rows."""
-    columns = columns_for(form, station_names)
+    return write_rows(path, columns_for(form, station_names), form.title_zh, file_format, items)
+
+
+def write_rows(path: str, columns: tuple[Column, ...], title: str, file_format: str, items: Iterable[Mapping]) -> int:
+    """Write the items' columns to `path` as CSV or XLSX (a sheet named `title`); return the number of rows."""
     if file_format == "xlsx":
-        return write_xlsx(path, columns, items, form.title_zh)
+        return write_xlsx(path, columns, items, title)
     return write_csv(path, columns, items)
+
+
+SERVICE_TITLE = "志愿服务记录"
+SERVICE_SOURCES = {"staff": "工作人员记录", "report": "党员上报"}
+
+
+def service_columns(team_names: Mapping[str, str]) -> tuple[Column, ...]:
+    """Return the export columns of confirmed service records: the team by name, then the piece of service."""
+    return (
+        Column("服务队", "text", 20, lambda item: team_names.get(item["team"], item["team"])),
+        Column("服务日期", "date", 12, lambda item: date.fromisoformat(item["date"])),
+        Column("服务内容", "text", 40, lambda item: item["what"]),
+        Column("次数或趟数", "number", 11, lambda item: item["times"]),
+        Column("服务时长（小时）", "number", 15, lambda item: item["hours"]),
+        Column("参加人数", "number", 9, lambda item: item["people"]),
+        Column("来源", "text", 12, lambda item: SERVICE_SOURCES.get(item["source"], item["source"])),
+        Column("记录或核实人", "text", 12, lambda item: item["by_name"]),
+        Column("记录时间", "datetime", 20, lambda item: office_time(item["created_at"])),
+        Column("记录编号", "text", 37, lambda item: item["id"]),
+    )
+
+
+@contextlib.contextmanager
+def service_file(
+    file_format: str, items: Iterable[Mapping], team_names: Mapping[str, str], filename: str
+) -> Iterator[tuple[str, int]]:
+    """Write confirmed service records to a temporary file; yield (path, rows). They are few (a team
+    records a handful a day), so no deadline is kept. The file is deleted when the block ends."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, filename)
+        yield path, write_rows(path, service_columns(team_names), SERVICE_TITLE, file_format, items)

@@ -7,6 +7,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 
 KINDS = ("text", "mobile", "textarea", "choice", "multichoice", "consent", "hidden")
 TEXT_KINDS = ("text", "mobile", "textarea", "hidden")
@@ -198,6 +199,17 @@ REQUEST = FormDef(
     ),
 )
 
+# The kinds of volunteer service: what a volunteer offers, and what a team of teams.yaml gives.
+SERVICE_CHOICES = (
+    Choice("logistics", "物资运送", "Delivering supplies"),
+    Choice("safety", "平安宣传", "Safety campaigns"),
+    Choice("civility", "文明创建", "Civility campaigns"),
+    Choice("emergency", "应急保障", "Emergency support"),
+    Choice("other", "其他", "Other"),
+)
+TEAM_SERVICES = {choice.value: choice.zh for choice in SERVICE_CHOICES}
+TEAM_FIELD = "team"
+
 VOLUNTEER = FormDef(
     name="volunteer",
     title_zh="志愿服务报名",
@@ -211,19 +223,7 @@ VOLUNTEER = FormDef(
     fields=(
         _NAME,
         _MOBILE,
-        Field(
-            "helps",
-            "multichoice",
-            "愿意参加的服务",
-            "How you can help",
-            choices=(
-                Choice("logistics", "物资运送", "Delivering supplies"),
-                Choice("safety", "平安宣传", "Safety campaigns"),
-                Choice("civility", "文明创建", "Civility campaigns"),
-                Choice("emergency", "应急保障", "Emergency support"),
-                Choice("other", "其他", "Other"),
-            ),
-        ),
+        Field("helps", "multichoice", "愿意参加的服务", "How you can help", choices=SERVICE_CHOICES),
         Field(
             "availability",
             "choice",
@@ -235,8 +235,52 @@ VOLUNTEER = FormDef(
                 Choice("anytime", "随时", "Any time"),
             ),
         ),
+        # The teams are content (teams.yaml): with_teams() fills in the choices the site was built with.
+        Field(
+            TEAM_FIELD,
+            "choice",
+            "想加入的服务队",
+            "Team you would like to join",
+            required=False,
+            help_zh="选填。不确定可以不选，联系人会帮您安排",
+        ),
         _CONSENT,
     ),
+)
+
+# A piece of volunteer service, as a member reports it and as staff record it: the same
+# fields, the same checks. The numbers are typed as text and stored as numbers once confirmed.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+COUNT_PATTERN = r"^[0-9]{1,6}$"
+HOURS_PATTERN = r"^[0-9]{1,4}(\.[0-9])?$"
+SERVICE_FIELDS = (
+    Field(TEAM_FIELD, "choice", "服务队", "Team"),
+    Field("date", "text", "服务日期", "Date", max_length=10, pattern=DATE_PATTERN, help_zh="例如 2026-11-20"),
+    Field("what", "textarea", "服务内容", "What was done", min_length=4, max_length=300),
+    Field(
+        "times",
+        "text",
+        "次数或趟数",
+        "Times or trips",
+        max_length=6,
+        pattern=COUNT_PATTERN,
+        help_zh="送了几次、跑了几趟",
+    ),
+    Field("hours", "text", "服务时长（小时）", "Hours", max_length=6, pattern=HOURS_PATTERN, help_zh="例如 2 或 1.5"),
+    Field("people", "text", "参加人数", "People taking part", max_length=6, pattern=COUNT_PATTERN),
+)
+
+SERVICE = FormDef(
+    name="service",
+    title_zh="志愿服务记录上报",
+    title_en="Report your volunteer service",
+    intro_zh="参加了服务队的志愿服务，在这里报一下做了什么、几次、多长时间。工作人员核实后计入服务队的服务记录。",
+    privacy_zh=(
+        "本平台主办单位收集您的姓名、手机号码和上报的服务情况，仅用于核实和统计志愿服务。"
+        "信息保存两年，到期自动删除；您也可以随时告诉联系人删除。"
+    ),
+    retention_days=730,
+    fields=(_NAME, _MOBILE, *SERVICE_FIELDS, _CONSENT),
 )
 
 CHECKIN = FormDef(
@@ -264,7 +308,20 @@ STUDY = FormDef(
     ),
 )
 
-FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, CHECKIN, STUDY)}
+FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, SERVICE, CHECKIN, STUDY)}
+
+
+def with_teams(form: FormDef, teams: Mapping[str, str]) -> FormDef:
+    """Return the form with the content's teams (id → name) as its team field's choices.
+
+    Without teams an optional team field is left out, and a required one refuses every value."""
+    fields = []
+    for field in form.fields:
+        if field.name != TEAM_FIELD:
+            fields.append(field)
+        elif teams or field.required:
+            fields.append(replace(field, choices=tuple(Choice(key, name, key) for key, name in teams.items())))
+    return replace(form, fields=tuple(fields))
 
 
 def field_messages(field: Field) -> dict[str, str]:
@@ -429,7 +486,18 @@ def _check_text(field: Field, raw: object) -> tuple[object, str | None]:
         return None, "min_length"
     if field.pattern and not re.fullmatch(field.pattern, value, re.ASCII):
         return None, "pattern"
+    if field.pattern == DATE_PATTERN and not _is_real_date(value):
+        return None, "pattern"
     return value, None
+
+
+def _is_real_date(text: str) -> bool:
+    # The pattern takes 2026-02-30; staff count service by real days.
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def normalize_mobile(value: str) -> str:

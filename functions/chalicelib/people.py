@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, ticket_pk
+from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, service_pk, ticket_pk
 from chalicelib.followups import archive_keys, with_archived_follow_ups
 from chalicelib.personkeys import PersonKeys
 from chalicelib.store import TOMBSTONE, format_timestamp
@@ -57,7 +57,8 @@ class People:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def erase(self, items: list[dict]) -> list[str]:
-        """Replace each submission with its tombstone (and drop a request's ticket); return their ids."""
+        """Replace each submission with its tombstone (and drop a request's ticket, a report's service
+        record); return their ids."""
         erased_at = format_timestamp(self._clock())
         for item in items:
             put = {
@@ -69,6 +70,9 @@ class People:
             if "ticket" in item:
                 # Without its ticket the member's status look-up answers "not found".
                 actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": ticket_pk(item["ticket"])}}})
+            if item.get("form") == "service":
+                # A report staff confirmed counts under the report's id: erased, it counts no more.
+                actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": service_pk(item["id"])}}})
             # A member's older follow-ups go with the member.
             actions += [{"Delete": {"TableName": self._table.name, "Key": key}} for key in archive_keys(item)]
             try:

@@ -13,6 +13,8 @@ from chalicelib.jsonable import plain
 from chalicelib.store import TOMBSTONE
 from chalicelib.tickets import normalize_ticket
 
+# Where a volunteer's decision (team, approved or declined, by whom) is kept on their item.
+TEAM_DECISION = "team_decision"
 # Keys and bookkeeping that say nothing to staff.
 INTERNAL_ATTRIBUTES = frozenset(
     {"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", PERSON_KEY_ATTRIBUTE, ARCHIVES}
@@ -46,6 +48,23 @@ def record_filter(
     if branch is not None:
         names = {"#f_branch": "branch", "#f_branch_id": "id"}
         parts.append(Filter("#f_branch.#f_branch_id = :f_branch", names, {":f_branch": branch}))
+    return combine(parts)
+
+
+def team_filter(team: str | None, approval: str | None) -> Filter | None:
+    """Return the filter of volunteers by team (the one decided, else the one asked for) and approval."""
+    names = {"#f_decision": TEAM_DECISION}
+    parts: list[Filter | None] = []
+    if team is not None:
+        decided = "#f_decision.#f_team = :f_team"
+        asked = "(attribute_not_exists(#f_decision) AND #f_data.#f_team = :f_team)"
+        team_names = {**names, "#f_team": "team", "#f_data": "data"}
+        parts.append(Filter(f"{decided} OR {asked}", team_names, {":f_team": team}))
+    if approval == "pending":
+        parts.append(Filter("attribute_not_exists(#f_decision)", names))
+    elif approval is not None:
+        state_names = {**names, "#f_state": "state"}
+        parts.append(Filter("#f_decision.#f_state = :f_state", state_names, {":f_state": approval}))
     return combine(parts)
 
 

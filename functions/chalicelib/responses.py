@@ -25,6 +25,7 @@ SIGN_IN_MESSAGE = "请用有效的工作人员令牌登录（令牌不对、已�
 FORBIDDEN_MESSAGE = "您的令牌无权查看或修改这些记录"
 CHANGED_MESSAGE = "这条记录刚被别人改过，请刷新后再改"
 RECORD_NOT_FOUND_MESSAGE = "没有找到这条记录，可能已被删除"
+TEAM_NOT_FOUND_MESSAGE = "没有这个服务队，服务队名单可能已更新，请刷新页面"
 TOKEN_NOT_FOUND_MESSAGE = "没有这个令牌，请刷新列表后再试"
 EXPORT_NOT_FOUND_MESSAGE = "没有找到这次导出，可能已过期（导出的文件只保留一天），请重新导出"
 EXPORT_CONFLICT_MESSAGE = "这个导出编号已用于另一次导出，请刷新页面后重新导出"

@@ -8,11 +8,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from chalicelib.dayindex import Position
 from chalicelib.forms import (
+    DATE_PATTERN,
     FORMS,
+    SERVICE_FIELDS,
     SLUG_PATTERN_64,
+    TEAM_FIELD,
     Choice,
     Field,
     FormDef,
@@ -24,7 +28,6 @@ from chalicelib.report import Period
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DEFAULT_RANGE_DAYS = 30
 # The office days staff may name: the service's years with room either side. Outside them
 # a date is a typing mistake, and reckoning days from it would run past year 1 or 9999.
@@ -53,11 +56,22 @@ _STATUS = Field(
     choices=tuple(Choice(value, label, value) for value, label in STATUS_LABELS.items()),
 )
 _BRANCH = Field("branch", "text", "支部编号", "Branch", required=False, max_length=64, pattern=SLUG_PATTERN_64)
+# Where a volunteer stands with a team: no decision yet, taken in, or not taken in.
+APPROVAL_LABELS = {"pending": "待审核", "approved": "已批准", "declined": "未批准"}
+_TEAM = Field("team", "text", "服务队", "Team", required=False, max_length=64, pattern=SLUG_PATTERN_64)
+_APPROVAL = Field(
+    "approval",
+    "choice",
+    "审核情况",
+    "Approval",
+    required=False,
+    choices=tuple(Choice(value, label, value) for value, label in APPROVAL_LABELS.items()),
+)
 _LIMIT = Field("limit", "text", "每页条数", "Page size", required=False, max_length=3, pattern=r"^[0-9]{1,3}$")
 _CURSOR = Field("cursor", "text", "翻页标记", "Cursor", required=False, max_length=300, pattern=r"^[A-Za-z0-9_\-]+$")
 _MOBILE = Field("mobile", "mobile", "手机号码", "Mobile number", max_length=20)
 
-LIST_FIELDS = (_FROM, _TO, _STATION, _STATUS, _BRANCH, _LIMIT, _CURSOR)
+LIST_FIELDS = (_FROM, _TO, _STATION, _STATUS, _BRANCH, _TEAM, _APPROVAL, _LIMIT, _CURSOR)
 STATS_FIELDS = (_FROM, _TO, _STATION)
 REPORT_FIELDS = (_FROM, _TO)
 AUDIT_FIELDS = (_FROM, _TO, _LIMIT, _CURSOR)
@@ -102,6 +116,36 @@ EXPORT_FIELDS = (
     Field("format", "choice", "文件格式", "Format", choices=tuple(Choice(k, v, k) for k, v in FORMATS.items())),
 )
 
+# Staff take a volunteer into a team (by default the one they asked for), or decline them.
+# The teams are the content's: team_decision_fields() gives the field its choices.
+TEAM_DECISION_FIELDS = (
+    Field("team", "choice", "服务队", "Team"),
+    Field(
+        "decision",
+        "choice",
+        "审核结果",
+        "Decision",
+        choices=(Choice("approved", "批准加入", "approved"), Choice("declined", "不批准", "declined")),
+    ),
+    Field("note", "textarea", "备注", "Note", required=False, max_length=200),
+)
+
+# Staff confirm a member's report of service (it then counts in the totals) or reject it.
+REVIEW_LABELS = {"confirmed": "已确认", "rejected": "未采纳"}
+REVIEW_FIELDS = (
+    Field(
+        "decision",
+        "choice",
+        "核实结果",
+        "Decision",
+        choices=tuple(Choice(value, label, value) for value, label in REVIEW_LABELS.items()),
+    ),
+    Field("note", "textarea", "备注", "Note", required=False, max_length=200),
+)
+TOTALS_FIELDS = (_FROM, _TO)
+SERVICE_EXPORT_FIELDS = (_FROM, _TO, EXPORT_FIELDS[-1])
+MAX_SERVICE_DAYS_AGO = 3660
+
 # A new staff token. The stations a token may name are the content's, known only when the
 # build or the API runs: token_fields() gives the field its choices then.
 TOKEN_FIELDS = (
@@ -138,6 +182,8 @@ class ListQuery:
     limit: int
     after: Position | None
     branch: str | None = None
+    team: str | None = None
+    approval: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +248,35 @@ class Transfer:
 
 
 @dataclass(frozen=True)
+class TeamDecision:
+    """A volunteer taken into a team, or declined."""
+
+    team: str
+    decision: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ServicePiece:
+    """A piece of a team's volunteer service: when, what, how many times or trips, hours, people."""
+
+    team: str
+    day: date
+    what: str
+    times: int
+    hours: Decimal
+    people: int
+
+
+@dataclass(frozen=True)
+class Review:
+    """A member's report of service, confirmed or rejected by staff."""
+
+    decision: str
+    note: str
+
+
+@dataclass(frozen=True)
 class ExportRequest:
     """Which records go into a file, which kind of file, and the job's id (the console makes one a click)."""
 
@@ -251,7 +326,7 @@ def parse_list_query(
     if errors:
         return None, errors
     query = ListQuery(day_from, day_to, clean.get("station"), clean.get("status"), limit, after, clean.get("branch"))
-    return query, {}
+    return replace(query, team=clean.get("team"), approval=clean.get("approval")), {}
 
 
 def parse_stats_query(params: Mapping | None, today: date) -> tuple[StatsQuery | None, dict[str, str]]:
@@ -346,6 +421,76 @@ def parse_transfer(body: Mapping[str, object]) -> tuple[Transfer | None, dict[st
     if errors:
         return None, errors
     return Transfer(str(clean["state"]), str(clean.get("note", ""))), {}
+
+
+def team_decision_fields(teams: Mapping[str, str]) -> tuple[Field, ...]:
+    """Return TEAM_DECISION_FIELDS with the content's teams (id → name) to pick from."""
+    choices = tuple(Choice(team, name, team) for team, name in teams.items())
+    return tuple(replace(field, choices=choices) if field.name == "team" else field for field in TEAM_DECISION_FIELDS)
+
+
+def parse_team_decision(
+    body: Mapping[str, object], teams: Mapping[str, str]
+) -> tuple[TeamDecision | None, dict[str, str]]:
+    """Return the checked decision on a volunteer, or every error by field; `teams` are the content's."""
+    clean, errors = _validate(team_decision_fields(teams), body)
+    if errors:
+        return None, errors
+    return TeamDecision(str(clean["team"]), str(clean["decision"]), str(clean.get("note", ""))), {}
+
+
+def service_fields(teams: Mapping[str, str]) -> tuple[Field, ...]:
+    """Return the service record's fields with the content's teams (id → name) to pick from."""
+    choices = tuple(Choice(team, name, team) for team, name in teams.items())
+    return tuple(replace(field, choices=choices) if field.name == TEAM_FIELD else field for field in SERVICE_FIELDS)
+
+
+def parse_service(
+    body: Mapping[str, object], teams: Mapping[str, str], today: date
+) -> tuple[ServicePiece | None, dict[str, str]]:
+    """Return the checked piece of service (a member's report or staff's record), or every error by field."""
+    clean, errors = _validate(service_fields(teams), body)
+    day = _date(clean, "date", "服务日期", errors)
+    if day is not None and day > today:
+        errors["date"] = "服务日期不能晚于今天"
+    elif day is not None and (today - day).days > MAX_SERVICE_DAYS_AGO:
+        errors["date"] = "服务日期太早了，请核对"
+    for name, label in (("times", "次数或趟数"), ("people", "参加人数")):
+        if name in clean and int(str(clean[name])) < 1:
+            errors[name] = f"{label}至少是 1"
+    if errors or day is None:
+        return None, errors
+    piece = ServicePiece(
+        str(clean["team"]),
+        day,
+        str(clean["what"]),
+        int(str(clean["times"])),
+        Decimal(str(clean["hours"])),
+        int(str(clean["people"])),
+    )
+    return piece, {}
+
+
+def parse_review(body: Mapping[str, object]) -> tuple[Review | None, dict[str, str]]:
+    """Return the checked review of a member's report, or every error by field."""
+    clean, errors = _validate(REVIEW_FIELDS, body)
+    if errors:
+        return None, errors
+    return Review(str(clean["decision"]), str(clean.get("note", ""))), {}
+
+
+def parse_totals_query(params: Mapping | None, today: date) -> tuple[tuple[date, date] | None, dict[str, str]]:
+    """Return the checked period (first and last service day) of the totals, or every error by field."""
+    clean, errors = _validate(TOTALS_FIELDS, params)
+    day_from, day_to = _range(clean, today, errors)
+    return (None, errors) if errors else ((day_from, day_to), {})
+
+
+def parse_service_export(body: Mapping[str, object], today: date) -> tuple[tuple[date, date, str] | None, dict]:
+    """Return the checked period (days of service) and file format of a service records export, or the errors."""
+    clean, errors = _validate(SERVICE_EXPORT_FIELDS, body)
+    day_from, day_to = _range(clean, today, errors)
+    return (None, errors) if errors else ((day_from, day_to, str(clean["format"])), {})
 
 
 def parse_export(
@@ -494,6 +639,10 @@ def _check_applies(form: FormDef, clean: dict, errors: dict[str, str], branches:
         errors["branch"] = "只有归队登记的党员分配了支部"
     elif branch and branch not in branches:
         errors["branch"] = UNKNOWN_BRANCH_MESSAGE
+    has_team = any(field.name == TEAM_FIELD for field in form.fields)
+    for name in ("team", "approval"):
+        if clean.get(name) and not has_team:
+            errors[name] = "只有志愿服务报名按服务队审核"
 
 
 def _limit(clean: dict, errors: dict[str, str]) -> int:

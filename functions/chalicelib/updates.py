@@ -18,8 +18,8 @@ from chalicelib.followups import (
     plan_follow_up,
     with_archived_follow_ups,
 )
-from chalicelib.records import StaffRecords
-from chalicelib.staffinput import BranchAssignment, FollowUp, Liaison, RequestChange, Transfer
+from chalicelib.records import TEAM_DECISION, StaffRecords
+from chalicelib.staffinput import BranchAssignment, FollowUp, Liaison, RequestChange, TeamDecision, Transfer
 from chalicelib.store import TOMBSTONE, format_timestamp
 from chalicelib.tokens import StaffToken
 from chalicelib.workflow import transition_problem
@@ -39,13 +39,17 @@ def _by(actor: StaffToken) -> dict:
 
 
 def _member_update(member_id: str, expression: str, names: dict, values: dict) -> dict:
-    # Only a live registration is changed: not another form, not a tombstone.
+    return _live_update(member_id, "registration", expression, names, values)
+
+
+def _live_update(submission_id: str, form_name: str, expression: str, names: dict, values: dict) -> dict:
+    # Only a live submission of the form is changed: not another form, not a tombstone.
     return {
-        "Key": {"pk": submission_pk(member_id)},
+        "Key": {"pk": submission_pk(submission_id)},
         "UpdateExpression": expression,
         "ConditionExpression": _LIVE,
         "ExpressionAttributeNames": {**names, "#tombstone": TOMBSTONE, "#form": "form"},
-        "ExpressionAttributeValues": {**values, ":form": "registration"},
+        "ExpressionAttributeValues": {**values, ":form": form_name},
     }
 
 
@@ -198,6 +202,22 @@ class RecordUpdates:
             {":transfer": value},
             detail={"state": transfer.state},
         )
+
+    def decide_team(self, volunteer_id: str, decision: TeamDecision, actor: StaffToken) -> dict:
+        """Take a volunteer into a team or decline them (a later decision replaces it); return the volunteer."""
+        value = {
+            "team": decision.team,
+            "state": decision.decision,
+            "note": decision.note,
+            "at": format_timestamp(self._clock()),
+            **_by(actor),
+        }
+        names = {"#decision": TEAM_DECISION}
+        update = _live_update(volunteer_id, "volunteer", "SET #decision = :decision", names, {":decision": value})
+        detail = {"team": decision.team, "decision": decision.decision}
+        if not self._write(update, self._audit.entry(actor, "volunteer.team", [volunteer_id], detail)):
+            raise NotFound(volunteer_id)
+        return self._reload(volunteer_id)
 
     def _change_member(
         self,

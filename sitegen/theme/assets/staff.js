@@ -19,7 +19,7 @@
     "member.read": "查看党员", "member.liaison": "安排联系人", "member.branch": "分配支部", "member.follow_up": "记录跟进",
     "member.transfer": "组织关系转接", "export.create": "导出文件", "export.download": "下载导出文件",
     "person.read": "按手机号查人", "person.erase": "删除个人信息", "token.create": "发放令牌", "token.revoke": "停用令牌",
-    "report.export": "下载工作报告"
+    "report.export": "下载工作报告", "volunteer.team": "服务队审核", "service.record": "记录服务", "service.review": "核实服务上报"
   };
   // Where a return code was posted: a campaign, or a station (tagged with its id).
   var SOURCES = Object.assign({ "": "直接打开" }, NAMES.sources, NAMES.stations);
@@ -337,7 +337,11 @@
           (record.liaison ? " · 联系人 " + record.liaison.name : " · 未结对") +
           (record.branch ? " · " + record.branch.name : "")];
       case "volunteer":
-        return [data.name + " · " + data.mobile, (data.helps || []).map(function (v) { return label(NAMES.choices["volunteer.helps"], v); }).join("、")];
+        return [data.name + " · " + data.mobile + " · " + approvalText(record),
+          (data.helps || []).map(function (v) { return label(NAMES.choices["volunteer.helps"], v); }).join("、")];
+      case "service":
+        return [data.name + " · " + label(NAMES.teams, data.team) + " · " + (record.review ? label(NAMES.reviews, record.review.state) : "待核实"),
+          data.date + " " + data.what];
       case "checkin":
         return [label(NAMES.stations, data.station), "签到"];
       case "study":
@@ -345,6 +349,14 @@
       default:
         return [record.id, ""];
     }
+  }
+
+  // Where a volunteer stands: the team decided on, else the one asked for, and the approval.
+  function approvalText(record) {
+    var decision = record.team_decision;
+    if (decision) return label(NAMES.teams, decision.team) + " " + label(NAMES.approvals, decision.state);
+    var asked = (record.data || {}).team;
+    return (asked ? "想加入" + label(NAMES.teams, asked) + " " : "") + NAMES.approvals.pending;
   }
 
   function listItem(record) {
@@ -455,6 +467,29 @@
     out.appendChild(facts(record));
     if (record.form === "request") renderRequest(out, record);
     if (record.form === "registration" && me.role === "admin") renderMember(out, record);
+    if (record.form === "volunteer" && me.role === "admin") renderVolunteer(out, record);
+    if (record.form === "service" && me.role === "admin") renderReport(out, record);
+  }
+
+  function renderVolunteer(out, record) {
+    out.appendChild(el("p", "sw-staff-approval", "审核情况：" + approvalText(record)));
+    var decision = record.team_decision || { team: (record.data || {}).team, decision: "approved" };
+    var values = { team: decision.team, decision: decision.state || decision.decision, note: decision.note };
+    out.appendChild(actionForm("team", values, function (values) {
+      return call("PUT", "staff/volunteers/" + encodeURIComponent(record.id) + "/team", values);
+    }));
+  }
+
+  // A member's report is confirmed (it then counts) or rejected once.
+  function renderReport(out, record) {
+    if (record.review) {
+      out.appendChild(el("p", "sw-staff-approval", "核实结果：" + label(NAMES.reviews, record.review.state) + "（" +
+        record.review.by_name + " " + chinaTime(record.review.at) + "）" + (record.review.note ? " " + record.review.note : "")));
+      return;
+    }
+    out.appendChild(actionForm("review", { decision: "confirmed" }, function (values) {
+      return call("PUT", "staff/service-reports/" + encodeURIComponent(record.id) + "/review", values);
+    }));
   }
 
   function renderRequest(out, record) {
@@ -546,12 +581,15 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  function exportFile(form, format) {
+  // Form records through staff/exports; a form may name another route and place for the link.
+  function exportFile(form, format, path, result) {
     var values = formValues(form);
     values.format = format;
     Object.keys(values).forEach(function (key) { if (!values[key]) delete values[key]; });
-    values.job = newJobId();
-    var result = $("[data-staff-export-result]");
+    // A form's records go through an export job (the id made once per tap); another route (the
+    // service records') answers its file at once.
+    if (!path) values.job = newJobId();
+    result = result || $("[data-staff-export-result]");
     // A large export takes a while; a second tap must not start another meanwhile.
     var buttons = $all('button[name="format"]', form);
     buttons.forEach(function (button) { button.disabled = true; });
@@ -574,7 +612,7 @@
         });
       }, EXPORT_POLL_MS);
     };
-    call("POST", "staff/exports", values).then(follow);
+    call("POST", path || "staff/exports", values).then(follow);
   }
 
   function showDownload(result, job) {
@@ -901,6 +939,75 @@
     else byHand();
   }
 
+  /* ---- Volunteer teams: totals by team, a team's records, recording service ---- */
+
+  function loadTotals() {
+    var form = $("[data-staff-totals]");
+    var out = $("[data-staff-totals-result]");
+    var values = formValues(form);
+    say(out, "正在统计…", true);
+    $("[data-staff-team-records]").textContent = "";
+    call("GET", "staff/service/totals" + query(values)).then(function (answer) {
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { say(out, problemText(answer), false); return; }
+      out.textContent = "";
+      var table = el("table", "sw-staff-totals");
+      var head = el("tr");
+      ["服务队", "记录", "次数/趟数", "时长（小时）", "人次"].forEach(function (name) { head.appendChild(el("th", null, name)); });
+      table.appendChild(head);
+      function row(name, counts, team) {
+        var line = el("tr");
+        var first = el("td");
+        if (team) {
+          var open = el("button", "sw-staff-link", name);
+          open.type = "button";
+          open.addEventListener("click", function () { loadTeamRecords(team, name, values); });
+          first.appendChild(open);
+        } else {
+          first.appendChild(el("strong", null, name));
+        }
+        line.appendChild(first);
+        [counts.records, counts.times, counts.hours, counts.people].forEach(function (n) { line.appendChild(el("td", null, String(n))); });
+        table.appendChild(line);
+      }
+      answer.data.teams.forEach(function (team) { row(team.name, team, team.team); });
+      row("合计", answer.data.total, null);
+      out.appendChild(el("p", "sw-help", answer.data.from + " 至 " + answer.data.to + "，只计已确认的记录"));
+      out.appendChild(table);
+    });
+  }
+
+  function loadTeamRecords(team, name, values) {
+    var out = $("[data-staff-team-records]");
+    say(out, "正在打开…", true);
+    call("GET", "staff/teams/" + encodeURIComponent(team) + "/service" + query(values)).then(function (answer) {
+      if (!answer.ok) { say(out, problemText(answer), false); return; }
+      out.textContent = "";
+      out.appendChild(el("h3", null, name + "的服务记录"));
+      var list = el("ul", "sw-staff-list");
+      answer.data.items.forEach(function (item) {
+        var line = el("li");
+        line.appendChild(el("strong", null, item.date + " " + item.what));
+        line.appendChild(el("span", null, " " + item.times + " 次 · " + item.hours + " 小时 · " + item.people + " 人" +
+          (item.source === "report" ? " · 党员上报" : " · " + item.by_name + "记录")));
+        list.appendChild(line);
+      });
+      if (!list.children.length) list.appendChild(el("li", "sw-help", "这段时间没有记录"));
+      out.appendChild(list);
+    });
+  }
+
+  function recordService(form) {
+    var result = $("[data-staff-result]", form);
+    say(result, "正在保存…", true);
+    call("POST", "staff/service", formValues(form)).then(function (answer) {
+      showErrors(form, answer.data.errors);
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      say(result, "已记下：" + label(NAMES.teams, answer.data.team) + " " + answer.data.date + " " + answer.data.what, true);
+      ["what", "times", "hours", "people"].forEach(function (name) { form.elements.namedItem(name).value = ""; });
+    });
+  }
+
   /* ---- Wiring ---- */
 
   function start() {
@@ -946,6 +1053,14 @@
     tokenForm.elements.namedItem("role").addEventListener("change", function () { showStationsForRole(tokenForm); });
     tokenForm.addEventListener("submit", function (event) { event.preventDefault(); createToken(tokenForm); });
     $("[data-staff-copy]").addEventListener("click", copyNewToken);
+    var totalsForm = $("[data-staff-totals]");
+    totalsForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var format = event.submitter && event.submitter.name === "format" ? event.submitter.value : null;
+      if (format) exportFile(totalsForm, format, "staff/service/exports", $("[data-staff-service-export-result]"));
+      else loadTotals();
+    });
+    $("[data-staff-service-form]").addEventListener("submit", function (event) { event.preventDefault(); recordService(event.target); });
     $("[data-staff-new-token-done]").addEventListener("click", forgetNewToken);
     window.addEventListener("hashchange", function () { if (me) showTab(location.hash.slice(1)); });
     var token = readToken();
