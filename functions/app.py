@@ -1,7 +1,7 @@
 """Sanwei forms and staff API: routes only (parse, validate, store, respond)."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
@@ -10,6 +10,7 @@ from chalicelib.answers import ErrorAnswers
 from chalicelib.errors import Missing, Refused
 from chalicelib.guard import StaffGuard, require, station_scope, valid
 from chalicelib.responses import (
+    ACTIVITY_NOT_FOUND_MESSAGE,
     MEMBER_NOT_FOUND_MESSAGE,
     NOT_FOUND_MESSAGE,
     OWN_TOKEN_MESSAGE,
@@ -72,6 +73,27 @@ def post_study():
     return _accept(forms.FORMS["study"])
 
 
+@app.route("/attendance", methods=["POST"], content_types=[bodies.JSON_TYPE], cors=CORS)
+@answered
+def post_attendance():
+    """Record one attendance of an activity from this phone, scanned during its time window."""
+    return _accept(forms.FORMS["attendance"])
+
+
+@app.route("/activities/{activity_id}", methods=["GET"], cors=CORS)
+@answered
+def get_activity_places(activity_id):
+    """Say how many places an activity has taken and whether it is full, without personal data."""
+    from chalicelib.activities import read_activity
+
+    activity = read_activity(config.get_content_ids(), activity_id)
+    if activity is None:
+        raise Missing(ACTIVITY_NOT_FOUND_MESSAGE)
+    signed, waited = config.get_activities().counts(activity.id)
+    full = activity.capacity is not None and signed >= activity.capacity
+    return {"id": activity.id, "capacity": activity.capacity, "signed": signed, "waiting": waited, "full": full}
+
+
 @app.route("/forms/request/{ticket}", methods=["GET"], cors=CORS)
 @answered
 def get_request_status(ticket):
@@ -85,11 +107,27 @@ def get_request_status(ticket):
 def _accept(form: forms.FormDef):
     store = config.get_store()
     content = config.get_content_ids()
+    if not form.by_activity:
+        return submissions.accept(
+            form,
+            _current_request().raw_body,
+            store.save,
+            answered.responder(),
+            lambda clean: references.unknown_references(form, clean, content, store.is_registered),
+        )
+    # Imported for sign-ups and attendance only: the other forms' cold start never loads it.
+    from chalicelib.activities import read_activity, timing_problems
 
-    def unknown_references(clean: dict) -> dict[str, str]:
-        return references.unknown_references(form, clean, content, store.is_registered)
+    activities = config.get_activities()
 
-    return submissions.accept(form, _current_request().raw_body, store, answered.responder(), unknown_references)
+    def problems(clean: dict) -> dict[str, str]:
+        found = references.unknown_references(form, clean, content, store.is_registered)
+        return {**timing_problems(form, clean, content, datetime.now(UTC)), **found}
+
+    def save(form: forms.FormDef, submission_id: str, clean: dict):
+        return activities.save(form, submission_id, clean, read_activity(content, clean["activity"]))
+
+    return submissions.accept(form, _current_request().raw_body, save, answered.responder(), problems)
 
 
 # ---- Staff routes: every one behind staff_only (a valid token; role and stations checked) ----

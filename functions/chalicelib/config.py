@@ -17,6 +17,8 @@ from chalicelib.personkeys import PersonKeys
 from chalicelib.store import SubmissionStore
 
 if TYPE_CHECKING:
+    from chalicelib.activities import ActivityStore
+
     # The staff side's modules are imported where its parts are built (_build_staff,
     # _build_downloads): a member's form never loads them, so its cold start stays short.
     from chalicelib.audit import AuditLog
@@ -117,6 +119,13 @@ def get_store() -> SubmissionStore:
         return _build_store(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
 
 
+def get_activities() -> ActivityStore:
+    """Return the activities' sign-ups and attendance for the current settings, built once and then reused."""
+    settings = read_settings()
+    with _store_lock:
+        return _build_activities(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
+
+
 def get_staff() -> StaffSide:
     """Return the staff side's parts for the current settings, built once and then reused."""
     settings = read_settings()
@@ -162,6 +171,17 @@ def _build_store(table_name: str, region: str | None, endpoint_url: str | None, 
         write_shards=write_shards,
         person_keys=_person_keys(table_name, region, endpoint_url),
     )
+
+
+@lru_cache(maxsize=4)
+def _build_activities(
+    table_name: str, region: str | None, endpoint_url: str | None, write_shards: int
+) -> ActivityStore:
+    # Imported on the first sign-up or attendance: the other forms never use it.
+    from chalicelib.activities import ActivityStore
+
+    store = _build_store(table_name, region, endpoint_url, write_shards)
+    return ActivityStore(_table(table_name, region, endpoint_url), store)
 
 
 @lru_cache(maxsize=4)

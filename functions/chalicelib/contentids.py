@@ -19,21 +19,32 @@ CONTENT_IDS_VARIABLE = "CONTENT_IDS_FILE"
 
 @dataclass(frozen=True)
 class ContentIds:
-    """The stations (id → name as the site shows it) and lessons a submission may name."""
+    """The stations (id → name as the site shows it), lessons and activities a submission may name."""
 
     stations: dict[str, str] = field(default_factory=dict)
     lessons: frozenset[str] = frozenset()
+    # id → {title, kind, start, end, capacity, deadline, online, link, station, branch}; times
+    # as "YYYY-MM-DDTHH:MM+08:00" (chalicelib/activities.py reads them).
+    activities: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Return the file's text: stations in the content's order, lessons sorted."""
-        body = {"stations": self.stations, "lessons": sorted(self.lessons)}
+        body = {
+            "stations": self.stations,
+            "lessons": sorted(self.lessons),
+            "activities": self.activities,
+        }
         return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> ContentIds:
         """Return the ids a file written by to_json() holds."""
         body = json.loads(text)
-        return cls(dict(body["stations"]), frozenset(body["lessons"]))
+        return cls(
+            dict(body["stations"]),
+            frozenset(body["lessons"]),
+            activities=dict(body.get("activities", {})),
+        )
 
 
 def content_ids_path() -> Path:

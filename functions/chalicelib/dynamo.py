@@ -24,6 +24,12 @@ _TICKET = "ticket#"
 _TOKEN = "token#"
 _AUDIT = "audit#"
 _FOLLOW_UPS = "follow-ups#"
+_ACTIVITY = "activity#"
+_SIGNUP_PERSON = "signup-person#"
+_ATTENDED_PHONE = "attended-phone#"
+_ATTENDED_SIGNUP = "attended-signup#"
+_SIGNUPS = "signup#"
+_ATTENDANCE = "attend#"
 
 
 def submission_pk(submission_id: str) -> str:
@@ -54,6 +60,36 @@ def audit_pk(entry_id: str) -> str:
 def follow_up_archive_pk(member_id: str, number: int) -> str:
     """Return the key of a member's `number`th archive of older follow-ups (numbered from 1)."""
     return f"{_FOLLOW_UPS}{member_id}#{number}"
+
+
+def activity_counter_pk(activity_id: str) -> str:
+    """Return the key of an activity's counter item: places taken and waiting-list places given."""
+    return f"{_ACTIVITY}{activity_id}"
+
+
+def signup_person_pk(activity_id: str, person: str) -> str:
+    """Return the key that makes one sign-up per person (a person key) per activity."""
+    return f"{_SIGNUP_PERSON}{activity_id}#{person}"
+
+
+def attended_phone_pk(activity_id: str, phone_id: str) -> str:
+    """Return the key that makes one attendance per phone per activity; it points to the attendance."""
+    return f"{_ATTENDED_PHONE}{activity_id}#{phone_id}"
+
+
+def attended_signup_pk(activity_id: str, signup_id: str) -> str:
+    """Return the key that makes one attendance per sign-up; it points to the attendance."""
+    return f"{_ATTENDED_SIGNUP}{activity_id}#{signup_id}"
+
+
+def signups_day_key(activity_id: str) -> str:
+    """Return the by_day partition key under which an activity's sign-ups are listed."""
+    return f"{_SIGNUPS}{activity_id}"
+
+
+def attendance_day_key(activity_id: str) -> str:
+    """Return the by_day partition key under which an activity's attendance is listed."""
+    return f"{_ATTENDANCE}{activity_id}"
 
 
 def day_key(prefix: str, day: date, shard: int) -> str:
