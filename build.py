@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         if content is None:
             print(f"共 {len(problems)} 处问题，请按上面的文件和行号改好，再检查一次。", file=sys.stderr)
             return 1
-        print(f"内容没有问题：{len(content.lessons)} 课，{len(content.stations)} 个驿站。")
+        counts = f"{len(content.lessons)} 课，{len(content.stations)} 个驿站，{len(content.activities)} 项活动"
+        print(f"内容没有问题：{counts}。")
         return 0
 
     if args.command == "build":

@@ -1,4 +1,4 @@
-"""The one entry point to the site's content: lessons/ and stations.yaml, loaded and validated together."""
+"""The one entry point to the site's content: lessons/, stations.yaml and activities/, loaded and validated together."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.activities import Activity, read_activities
 from sitegen.lessons import Lesson, read_lessons
 from sitegen.problems import ContentError, Problem
 from sitegen.stations import Station, read_stations
@@ -19,19 +20,26 @@ class Content:
     drafts: tuple[str, ...]
     stations: tuple[Station, ...]
     coordinates: str
+    activities: tuple[Activity, ...] = ()  # by start time
 
 
 def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
-    """Load and validate lessons/ and stations.yaml under root; every problem in one pass."""
+    """Load and validate lessons/, stations.yaml and activities/ under root; every problem in one pass."""
     root = Path(root)
     lessons, lesson_problems = read_lessons(root)
     stations_file, station_problems = read_stations(root)
-    problems = sorted(lesson_problems + station_problems)
+    # With stations.yaml broken, an activity's station id cannot be checked until it is fixed.
+    station_ids = None if stations_file is None else {station.id for station in stations_file.stations}
+    activities, activity_problems = read_activities(root, station_ids, branches=())
+    problems = sorted(lesson_problems + station_problems + activity_problems)
     if problems or stations_file is None:
         return None, problems
     published = sorted((lesson for lesson in lessons if not lesson.draft), key=_reading_order)
     drafts = tuple(sorted(lesson.slug for lesson in lessons if lesson.draft))
-    return Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates), []
+    return (
+        Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates, tuple(activities)),
+        [],
+    )
 
 
 def load_content(root: Path) -> Content:

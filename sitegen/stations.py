@@ -202,7 +202,8 @@ def _phone(entry: dict, key: str, report: FileReport) -> str | None:
     return "".join(phone.split()) if phone else None
 
 
-def _location(entry: dict, key: str, report: FileReport) -> tuple[float, float] | None:
+def read_location(entry: dict, key: str, report: FileReport) -> tuple[float, float] | None:
+    """A `{lat: ..., lng: ...}` location in China, checked; None (with the problems reported) if it is not one."""
     location = entry[key]
     if not isinstance(location, dict):
         example = "{lat: 33.4772, lng: 117.8912}"
@@ -292,7 +293,7 @@ STATION_FIELDS: dict[str, Callable[[dict, str, FileReport], Any]] = {
     "name": partial(_text, max_length=MAX_NAME),
     "address": _text,
     "town": _text,
-    "location": _location,
+    "location": read_location,
     "hours": _hours,
     "services": _services,
     "phone": _phone,

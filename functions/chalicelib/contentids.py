@@ -1,4 +1,4 @@
-"""The site's content as the API knows it: station ids with their names, and lesson ids.
+"""The site's content as the API knows it: station ids with their names, lesson ids, activities.
 
 The build writes this file into chalicelib/ (`python build.py`, and `build.py serve`), so
 Chalice packages it with the function: a deploy hands over the ids of the content it was
@@ -23,8 +23,7 @@ class ContentIds:
 
     stations: dict[str, str] = field(default_factory=dict)
     lessons: frozenset[str] = frozenset()
-    # id → {title, kind, start, end, capacity, deadline, online, link, station, branch}; times
-    # as "YYYY-MM-DDTHH:MM+08:00" (chalicelib/activities.py reads them).
+    # Per activity id: title, kind, start, end, capacity, deadline, online, link, station, branch.
     activities: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> str:
