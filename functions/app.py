@@ -208,7 +208,8 @@ def staff_submissions(staff, form_name):
     from chalicelib.records import public_record, record_filter
 
     form = forms.FORMS.get(form_name)
-    if form is None:
+    # Sign-ups and attendance are listed by activity (/staff/activities/{id}), not by day.
+    if form is None or form.by_activity:
         raise Missing(NOT_FOUND_MESSAGE)
     query = valid(staffinput.parse_list_query(form, _query(), _today()))
     station, scope = station_scope(staff, form, query.station)
@@ -328,6 +329,82 @@ def staff_export(staff):
         "format": wanted.format,
         "rows": rows,
     }
+    side.audit.record(staff, "export.create", [download.key], detail)
+    return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
+
+
+def _activity_in_scope(staff, activity_id: str):
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.activities import read_activity
+
+    activity = read_activity(config.get_content_ids(), activity_id)
+    if activity is None:
+        raise Missing(ACTIVITY_NOT_FOUND_MESSAGE)
+    # A station's staff see the activities held at their stations.
+    require(staff.may_see_station(activity.station))
+    return activity
+
+
+@app.route("/staff/activities", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_activities(staff):
+    """List the activities the token may see, with places taken and the waiting list's length."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.activityrecords import visible_activities
+
+    activities = visible_activities(config.get_content_ids(), staff)
+    counts = config.get_staff().activities.counts(activity.id for activity in activities)
+    items = []
+    for activity in sorted(activities, key=lambda activity: activity.start, reverse=True):
+        signed, waited = counts[activity.id]
+        items.append({**activity.public(), "signed": signed, "waiting": waited})
+    return {"items": items}
+
+
+@app.route("/staff/activities/{activity_id}", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_activity(staff, activity_id):
+    """Show an activity's sign-ups (each marked attended or not), waiting list and attendance."""
+    activity = _activity_in_scope(staff, activity_id)
+    side = config.get_staff()
+    lists = side.activities.lists(activity)
+    ids = [item["id"] for name in ("signups", "waiting", "attendance") for item in lists[name]]
+    if ids:
+        side.audit.record(staff, "activity.read", ids, {"activity": activity.id})
+    return {"activity": activity.public(), **lists}
+
+
+@app.route("/staff/activities/{activity_id}/attendance", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only()
+def staff_activity_attendance(staff, activity_id):
+    """Mark a signed-up member as attended (for members without a phone at hand)."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    signup_id = valid(staffinput.parse_mark_attendance(_body()))
+    activity = _activity_in_scope(staff, activity_id)
+    result = config.get_staff().activities.mark_attendance(activity, signup_id, staff)
+    return Response(body={"id": result.id, **result.detail}, status_code=201 if result.created else 200)
+
+
+@app.route("/staff/activities/{activity_id}/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only()
+def staff_activity_export(staff, activity_id):
+    """Write an activity's sign-ups or attendance to a CSV or XLSX file; answer a link that downloads it."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import exports, staffinput
+
+    form, file_format = valid(staffinput.parse_activity_export(_body()))
+    activity = _activity_in_scope(staff, activity_id)
+    side = config.get_staff()
+    lists = side.activities.lists(activity)
+    items = lists["signups"] + lists["waiting"] if form.name == "signup" else lists["attendance"]
+    filename, fallback = exports.activity_export_filenames(form, activity.id, activity.title, file_format)
+    seconds_left = app.lambda_context.get_remaining_time_in_millis() / 1000
+    station_names = config.get_content_ids().stations
+    with exports.export_file(form, file_format, items, station_names, fallback, seconds_left) as (path, rows):
+        download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[file_format])
+    detail = {"form": form.name, "activity": activity.id, "format": file_format, "rows": rows}
     side.audit.record(staff, "export.create", [download.key], detail)
     return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
 

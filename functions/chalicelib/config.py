@@ -18,6 +18,7 @@ from chalicelib.store import SubmissionStore
 
 if TYPE_CHECKING:
     from chalicelib.activities import ActivityStore
+    from chalicelib.activityrecords import ActivityRecords
 
     # The staff side's modules are imported where its parts are built (_build_staff,
     # _build_downloads): a member's form never loads them, so its cold start stays short.
@@ -91,6 +92,7 @@ class StaffSide:
     people: People
     day_index: DayIndex
     write_shards: int
+    activities: ActivityRecords
 
 
 def read_exports_bucket() -> str:
@@ -187,6 +189,7 @@ def _build_activities(
 @lru_cache(maxsize=4)
 def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, write_shards: int) -> StaffSide:
     # Imported on the first staff request, not with the app: members' routes never use them.
+    from chalicelib.activityrecords import ActivityRecords
     from chalicelib.audit import AuditLog
     from chalicelib.dayindex import DayIndex
     from chalicelib.people import People
@@ -206,6 +209,14 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
         people=People(table, _person_keys(table_name, region, endpoint_url)),
         day_index=day_index,
         write_shards=write_shards,
+        activities=ActivityRecords(
+            table,
+            _build_store(table_name, region, endpoint_url, write_shards),
+            _build_activities(table_name, region, endpoint_url, write_shards),
+            records,
+            day_index,
+            audit,
+        ),
     )
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib.activities import STATUS_LABELS as SIGNUP_LABELS
+from chalicelib.activities import WAY_LABELS
 from chalicelib.errors import Invalid
 from chalicelib.forms import FormDef
 from chalicelib.store import OFFICE_TZ, parse_timestamp
@@ -132,6 +134,20 @@ _REGISTRATION_COLUMNS = (
 )
 
 
+_SIGNUP_COLUMNS = (
+    Column("报名状态", "text", 10, lambda item: SIGNUP_LABELS.get(item.get("status", ""), item.get("status"))),
+    Column("序号", "number", 6, lambda item: item.get("place")),
+    Column("是否签到", "text", 9, lambda item: "已签到" if item.get("attended") else "未签到"),
+)
+_ATTENDANCE_COLUMNS = (
+    Column("签到方式", "text", 12, lambda item: WAY_LABELS.get(item["data"].get("way"), item["data"].get("way"))),
+    Column("签到时刻", "datetime", 20, lambda item: office_time(item["data"].get("scanned_at"))),
+    Column("代签工作人员", "text", 12, lambda item: item.get("by_name")),
+)
+# Values a column of their own shows better than the raw field: how and when someone signed in.
+_SHOWN_ELSEWHERE = {"signup": ("waitlist",), "attendance": ("way", "scanned_at")}
+
+
 def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column, ...]:
     """Return the export columns of a form: id and time, its fields (a station by name and
     id), then what staff added."""
@@ -143,12 +159,16 @@ def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column
         if field.name == "station":
             columns += _station_columns(field, station_names)
         # A stored submission always had consent: a column of "yes" says nothing.
-        elif field.kind != "consent":
+        elif field.kind != "consent" and field.name not in _SHOWN_ELSEWHERE.get(form.name, ()):
             columns.append(_field_column(field))
     if form.issues_ticket:
         columns += _REQUEST_COLUMNS
     if form.name == "registration":
         columns += _REGISTRATION_COLUMNS
+    if form.name == "signup":
+        columns += _SIGNUP_COLUMNS
+    if form.name == "attendance":
+        columns += _ATTENDANCE_COLUMNS
     return tuple(columns)
 
 
@@ -248,6 +268,13 @@ def export_filenames(
         chinese.append(STATUS_LABELS[status])
         plain.append(status)
     return "_".join(chinese) + f".{file_format}", "_".join(plain) + f".{file_format}"
+
+
+def activity_export_filenames(form: FormDef, activity_id: str, title: str, file_format: str) -> tuple[str, str]:
+    """Return (the file's Chinese name, an ASCII name) of an activity's sign-ups or attendance."""
+    # A title may hold a slash or other characters a file name cannot: those become "_".
+    safe_title = "".join("_" if character in '\\/:*?"<>|' else character for character in title)
+    return f"{form.title_zh}_{safe_title}.{file_format}", f"{form.name}_{activity_id}.{file_format}"
 
 
 def write_export(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
+from chalicelib.activities import erase_actions
 from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, ticket_pk
 from chalicelib.followups import archive_keys, with_archived_follow_ups
 from chalicelib.personkeys import PersonKeys
@@ -71,6 +72,8 @@ class People:
                 actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": ticket_pk(item["ticket"])}}})
             # A member's older follow-ups go with the member.
             actions += [{"Delete": {"TableName": self._table.name, "Key": key}} for key in archive_keys(item)]
+            # A sign-up gives its place back; a sign-up or attendance drops the items keeping it unique.
+            actions += erase_actions(self._table.name, item)
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:

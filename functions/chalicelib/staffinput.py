@@ -10,7 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.dayindex import Position
-from chalicelib.forms import FORMS, SLUG_PATTERN_64, Choice, Field, FormDef, has_station, validate_fields
+from chalicelib.forms import (
+    FORMS,
+    SLUG_PATTERN_64,
+    UUID_PATTERN,
+    Choice,
+    Field,
+    FormDef,
+    has_station,
+    validate_fields,
+)
 from chalicelib.tokens import MAX_DAYS, MAX_NAME_LENGTH, ROLE_LABELS, ROLES, check_token_request
 from chalicelib.workflow import STATUS_LABELS, TRANSFER_LABELS
 
@@ -72,14 +81,33 @@ TRANSFER_FIELDS = (
     ),
     Field("note", "textarea", "备注", "Note", required=False, max_length=200),
 )
+# Sign-ups and attendance are listed and exported by activity (ACTIVITY_EXPORT_FIELDS), not by day.
+DAY_LISTED_FORMS = tuple(form for form in FORMS.values() if not form.by_activity)
 EXPORT_FIELDS = (
-    Field("form", "choice", "表单", "Form", choices=tuple(Choice(f.name, f.title_zh, f.name) for f in FORMS.values())),
+    Field(
+        "form", "choice", "表单", "Form", choices=tuple(Choice(f.name, f.title_zh, f.name) for f in DAY_LISTED_FORMS)
+    ),
     _FROM,
     _TO,
     _STATION,
     _STATUS,
     Field("format", "choice", "文件格式", "Format", choices=tuple(Choice(k, v, k) for k, v in FORMATS.items())),
 )
+_FORMAT = EXPORT_FIELDS[-1]
+ACTIVITY_EXPORT_FIELDS = (
+    Field(
+        "list",
+        "choice",
+        "名单",
+        "List",
+        choices=(
+            Choice("signup", "报名和候补名单", "Sign-ups and waiting list"),
+            Choice("attendance", "签到名单", "Attendance"),
+        ),
+    ),
+    _FORMAT,
+)
+MARK_ATTENDANCE_FIELDS = (Field("signup", "text", "报名编号", "Sign-up id", max_length=36, pattern=UUID_PATTERN),)
 
 # A new staff token. The stations a token may name are the content's, known only when the
 # build or the API runs: token_fields() gives the field its choices then.
@@ -294,6 +322,22 @@ def parse_export(body: Mapping[str, object], today: date) -> tuple[ExportRequest
     if errors or form is None:
         return None, errors
     return ExportRequest(form, day_from, day_to, clean.get("station"), clean.get("status"), str(clean["format"])), {}
+
+
+def parse_activity_export(body: Mapping[str, object]) -> tuple[tuple[FormDef, str] | None, dict[str, str]]:
+    """Return (the form whose records go in the file, the file's format), or every error by field."""
+    clean, errors = _validate(ACTIVITY_EXPORT_FIELDS, body)
+    if errors:
+        return None, errors
+    return (FORMS[str(clean["list"])], str(clean["format"])), {}
+
+
+def parse_mark_attendance(body: Mapping[str, object]) -> tuple[str | None, dict[str, str]]:
+    """Return the id of the sign-up staff mark as attended (lowercase, as stored), or the error by field."""
+    clean, errors = _validate(MARK_ATTENDANCE_FIELDS, body)
+    if errors:
+        return None, errors
+    return str(clean["signup"]).lower(), {}
 
 
 def token_fields(stations: Mapping[str, str]) -> tuple[Field, ...]:
