@@ -336,9 +336,26 @@ def exports_bucket(s3_client):
 
 
 # The content the API tests hand the app, as the build hands it the site's own.
+def test_activity(station: str) -> dict:
+    """An activity at a station, far enough ahead that a sign-up is always on time."""
+    return {
+        "title": "测试活动",
+        "kind": "培训",
+        "start": "2099-06-01T09:00+08:00",
+        "end": "2099-06-01T11:00+08:00",
+        "capacity": None,
+        "deadline": None,
+        "online": False,
+        "link": None,
+        "station": station,
+        "branch": None,
+    }
+
+
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
     frozenset({"lesson-01", "lesson-02", "heat-safety-summer", "using-stations"}),
+    activities={"activity-01": test_activity("station-01"), "activity-02": test_activity("station-02")},
 )
 
 

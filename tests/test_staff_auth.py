@@ -13,7 +13,7 @@ import pytest
 from chalicelib.errors import NotAuthenticated
 from chalicelib.store import OFFICE_TZ
 from chalicelib.tokens import TokenStore, hash_secret
-from conftest import FUNCTIONS_DIR, api_on_own_table, bearer, make_staff_world
+from conftest import FUNCTIONS_DIR, api_on_own_table, bearer, make_staff_world, post_submission
 
 ROOT = FUNCTIONS_DIR.parent
 TODAY = datetime.now(OFFICE_TZ).date().isoformat()
@@ -21,13 +21,15 @@ TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 # Chalice's route, then (method, path, body) as called, then what a station-01 token asks
 # that is outside its scope, as (path, body). In paths: {t1} is a request at station-01,
 # {t2} one at station-02, {member} a registered member, {mobile} their number, {colleague}
-# another member of staff's token.
+# another member of staff's token, {signup} a sign-up for activity-01 (at station-01).
 # Today only: every day asked for is a Query per shard, and the records are all from today.
 ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
 LIAISON = {"name": "王联络"}
 FOLLOW_UP = {"date": TODAY, "note": "电话联系，情况良好"}
 NEW_TOKEN = {"name": "同事丙", "role": "station", "stations": ["station-01"], "days": "7"}
+MARK = {"signup": "{signup}"}
+ACTIVITY_EXPORT = {"list": "signup", "format": "csv"}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -76,6 +78,29 @@ ROUTES = [
         {**EXPORT, "station": "station-01"},
         ("/staff/exports", {**EXPORT, "station": "station-02"}),
     ),
+    # A station token's list holds its own stations' activities: nothing to be outside of.
+    ("/staff/activities", "GET", "/staff/activities", None, None),
+    (
+        "/staff/activities/{activity_id}",
+        "GET",
+        "/staff/activities/activity-01",
+        None,
+        ("/staff/activities/activity-02", None),
+    ),
+    (
+        "/staff/activities/{activity_id}/attendance",
+        "POST",
+        "/staff/activities/activity-01/attendance",
+        MARK,
+        ("/staff/activities/activity-02/attendance", MARK),
+    ),
+    (
+        "/staff/activities/{activity_id}/exports",
+        "POST",
+        "/staff/activities/activity-01/exports",
+        ACTIVITY_EXPORT,
+        ("/staff/activities/activity-02/exports", ACTIVITY_EXPORT),
+    ),
     ("/staff/people", "GET", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/people", "DELETE", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/audit", "GET", f"/staff/audit?{ONE_DAY}", None, (f"/staff/audit?{ONE_DAY}", None)),
@@ -91,11 +116,15 @@ SCOPED_IDS = [f"{method} {path}" for method, path, _, scope in SCOPED]
 STATION_IDS = {"GET /staff/me", f"GET /staff/stats?{ONE_DAY}", f"GET /staff/submissions/request?{ONE_DAY}"}
 STATION_IDS |= {"POST /staff/exports"}
 STATION_IDS |= {"GET /staff/requests/{t1}", "PATCH /staff/requests/{t1}"}
+STATION_IDS |= {"GET /staff/activities", "GET /staff/activities/activity-01"}
+STATION_IDS |= {"POST /staff/activities/activity-01/attendance", "POST /staff/activities/activity-01/exports"}
 STATION_CALLS = [call for call, name in zip(CALLS, CALL_IDS, strict=True) if name in STATION_IDS]
 
 
 def call(api, method, path, body, world, headers):
-    """Make one staff request, with the world's record ids in the path."""
+    """Make one staff request, with the world's record ids in the path and the body's values."""
+    if body is not None:
+        body = {key: value.format(**world) if isinstance(value, str) else value for key, value in body.items()}
     data = json.dumps(body).encode() if body is not None else b""
     return api.request(method, path.format(**world), headers=headers, body=data)
 
@@ -130,15 +159,20 @@ BAD_TOKENS = {
 }
 
 
-def with_colleague(world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
-    """The world and a colleague's token, for the routes that revoke one."""
-    return {**world, "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id}
+def with_colleague(api, world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
+    """The world, a colleague's token (for the routes that revoke one) and a sign-up (to mark attended)."""
+    signup = {"activity": "activity-01", "name": "王小明", "mobile": "13912345678", "consent": True}
+    return {
+        **world,
+        "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id,
+        "signup": post_submission(api, "/forms/signup", signup)["id"],
+    }
 
 
 @pytest.fixture
-def world(staff_world, token_store):
-    """This test's records and a colleague's token (see with_colleague)."""
-    return with_colleague(staff_world, token_store)
+def world(api, staff_world, token_store):
+    """This test's records, a colleague's token and a sign-up (see with_colleague)."""
+    return with_colleague(api, staff_world, token_store)
 
 
 def request_state(submissions_table, world):
@@ -168,7 +202,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     with api_on_own_table(
         chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, content_ids_file, folder
     ) as (api, table):
-        world = with_colleague(make_staff_world(api), TokenStore(table))
+        world = with_colleague(api, make_staff_world(api), TokenStore(table))
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
 
@@ -261,7 +295,7 @@ def test_a_bad_token_request_names_every_problem(token_store, name, role, statio
 def test_every_staff_route_is_in_the_readme(chalice_app):
     readme = (FUNCTIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
     # The README names the parameters as a reader would: {id}, {form}.
-    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{form_name}": "{form}"}
+    names = {"{member_id}": "{id}", "{token_id}": "{id}", "{activity_id}": "{id}", "{form_name}": "{form}"}
     for path, methods in chalice_app.routes.items():
         if not path.startswith("/staff"):
             continue
