@@ -68,8 +68,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "check",
-        help="检查课程和驿站，列出每个问题",
-        description="检查 lessons/ 和 stations.yaml，每个问题一行：文件:行号: 哪里不对、应该怎么写。"
+        help="检查课程、驿站和支部，列出每个问题",
+        description="检查 lessons/、stations.yaml 和 branches.yaml，每个问题一行：文件:行号: 哪里不对、应该怎么写。"
         "有问题时退出码为 1。",
     )
 
@@ -78,7 +78,8 @@ def make_parser() -> argparse.ArgumentParser:
         help="在本机运行网站、接口和数据库",
         description="在本机运行全部服务：内嵌的 DynamoDB 兼容数据库（数据只在内存里，停止后清空；"
         "用 --data 保存到文件夹）、表单接口和生成好的网站，并打印工作人员的登录令牌。"
-        "课程、stations.yaml、mkdocs.yml 或主题改动后自动重新生成网站，并刷新打开的页面。按 Ctrl-C 停止。",
+        "课程、stations.yaml、branches.yaml、mkdocs.yml 或主题改动后自动重新生成网站，"
+        "并刷新打开的页面。按 Ctrl-C 停止。",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", metavar="HOST", help="监听的地址（默认 127.0.0.1，只有本机能访问）"
@@ -203,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         if content is None:
             print(f"共 {len(problems)} 处问题，请按上面的文件和行号改好，再检查一次。", file=sys.stderr)
             return 1
-        counts = f"{len(content.lessons)} 课，{len(content.stations)} 个驿站，{len(content.activities)} 项活动"
+        counts = (
+            f"{len(content.lessons)} 课，{len(content.stations)} 个驿站，{len(content.branches)} 个支部，"
+            f"{len(content.activities)} 项活动"
+        )
         print(f"内容没有问题：{counts}。")
         return 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from sitegen.branches import BRANCHES_FILE
 from sitegen.content import Content, check_content, load_content
 from sitegen.lessons import LESSONS_DIR, Lesson
 from sitegen.problems import ContentError
@@ -62,10 +63,11 @@ def copy_project_code(dest: Path) -> None:
 
 
 def copy_sample_project(dest: Path) -> None:
-    """Copy the project with its real sample lessons and stations into dest, without any cache."""
+    """Copy the project with its real sample lessons, stations and branches into dest, without any cache."""
     copy_project_code(dest)
     shutil.copytree(ROOT / LESSONS_DIR, dest / LESSONS_DIR, ignore=IGNORED)
     shutil.copy2(ROOT / STATIONS_FILE, dest / STATIONS_FILE)
+    shutil.copy2(ROOT / BRANCHES_FILE, dest / BRANCHES_FILE)
 
 
 def write_generated_content(dest: Path, lessons: int, stations: int, seed: int = 1) -> Content:

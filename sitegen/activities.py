@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sitegen.hours import CHINA_TIME as CHINA
 from sitegen.problems import (
     FileReport,
     Problem,
@@ -19,12 +20,11 @@ from sitegen.problems import (
     read_text,
     split_lines,
 )
-from sitegen.stations import SLUG, read_location
+from sitegen.stations import SLUG, location_field
 
 ACTIVITIES_DIR = "activities"
 MAX_ID = 64
 MAX_TITLE = 60
-CHINA = datetime.timezone(datetime.timedelta(hours=8), "+08:00")
 
 # The kinds of activity, and the forms of organisation life (the "三会一课" and 主题党日).
 ORGANISATION_LIFE = "组织生活"
@@ -267,7 +267,7 @@ def _place(
         return Place(link=link) if link else None
     if "location" not in data:
         return Place(address=value)
-    location = read_location(data, "location", front)
+    location = location_field(data, "location", front)
     return Place(address=value, lat=location[0], lng=location[1]) if location else None
 
 

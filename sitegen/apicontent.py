@@ -1,4 +1,5 @@
-"""What the build hands the API: the ids of the stations (with names), lessons and activities it built."""
+"""What the build hands the API: the ids of the stations and branches (with names), lessons and
+activities it built."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from sitegen.formdefs import CONTENT_IDS_FILE, ContentIds, write_content_ids
 
 
 def content_ids_of(content: Content) -> ContentIds:
-    """Return the ids a submission may name: every station, every published lesson (no drafts),
-    every activity with what the API needs to take its sign-ups and attendance."""
+    """Return the ids the API checks: every station, every published lesson (no drafts), every
+    branch, every activity with what the API needs to take its sign-ups and attendance."""
     return ContentIds(
         {station.id: station.name for station in content.stations},
         frozenset(lesson.slug for lesson in content.lessons),
+        branches={branch.id: branch.name for branch in content.branches},
         activities={activity.id: activity_for_api(activity) for activity in content.activities},
     )
 

@@ -1,4 +1,5 @@
-"""The one entry point to the site's content: lessons/, stations.yaml and activities/, loaded and validated together."""
+"""The one entry point to the site's content: lessons/, stations.yaml, branches.yaml and
+activities/, loaded and validated together."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.activities import Activity, read_activities
+from sitegen.branches import Branch, read_branches
 from sitegen.lessons import Lesson, read_lessons
 from sitegen.problems import ContentError, Problem
 from sitegen.stations import Station, read_stations
@@ -20,26 +22,31 @@ class Content:
     drafts: tuple[str, ...]
     stations: tuple[Station, ...]
     coordinates: str
+    branches: tuple[Branch, ...] = ()
     activities: tuple[Activity, ...] = ()  # by start time
 
 
 def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
-    """Load and validate lessons/, stations.yaml and activities/ under root; every problem in one pass."""
+    """Load and validate lessons/, stations.yaml, branches.yaml and activities/ under root; every
+    problem in one pass."""
     root = Path(root)
     lessons, lesson_problems = read_lessons(root)
     stations_file, station_problems = read_stations(root)
-    # With stations.yaml broken, an activity's station id cannot be checked until it is fixed.
+    branches, branch_problems = read_branches(root)
+    # With stations.yaml or branches.yaml broken, an activity's place there cannot be checked
+    # until the file is fixed.
     station_ids = None if stations_file is None else {station.id for station in stations_file.stations}
-    activities, activity_problems = read_activities(root, station_ids, branches=())
-    problems = sorted(lesson_problems + station_problems + activity_problems)
+    branch_ids = None if branch_problems else {branch.id for branch in branches}
+    activities, activity_problems = read_activities(root, station_ids, branch_ids)
+    problems = sorted(lesson_problems + station_problems + branch_problems + activity_problems)
     if problems or stations_file is None:
         return None, problems
     published = sorted((lesson for lesson in lessons if not lesson.draft), key=_reading_order)
     drafts = tuple(sorted(lesson.slug for lesson in lessons if lesson.draft))
-    return (
-        Content(tuple(published), drafts, stations_file.stations, stations_file.coordinates, tuple(activities)),
-        [],
+    content = Content(
+        tuple(published), drafts, stations_file.stations, stations_file.coordinates, branches, tuple(activities)
     )
+    return content, []
 
 
 def load_content(root: Path) -> Content:

@@ -1,8 +1,10 @@
-"""mkdocs hooks: refuse broken content, then add the generated pages, QR codes and posters."""
+"""mkdocs hooks: refuse broken content, then add the generated pages, QR codes, posters,
+calendar files and the feed."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 from pathlib import Path
 
@@ -15,10 +17,21 @@ from mkdocs.structure.pages import Page
 from sitegen.apicontent import hand_over_content_ids
 from sitegen.compress import precompress
 from sitegen.content import Content, check_content
+from sitegen.feed import FEED_FILE, atom_feed
+from sitegen.hours import CHINA_TIME
+from sitegen.ics import activity_calendar
 from sitegen.images import add_image_sizes
 from sitegen.lessons import without_own_title
 from sitegen.minify import minify_own_scripts
-from sitegen.pages import Campaign, PrivacyContact, SiteSettings, qr_codes, render_pages, render_posters
+from sitegen.pages import (
+    Campaign,
+    PrivacyContact,
+    SiteSettings,
+    activity_place,
+    qr_codes,
+    render_pages,
+    render_posters,
+)
 from sitegen.qr import QrCache
 from sitegen.search_index import compact_search_index
 
@@ -57,6 +70,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _build.update(
         root=root,
         content=content,
+        # One moment for the whole build: activities over by then are listed as past.
+        now=datetime.datetime.now(CHINA_TIME),
         settings=SiteSettings(
             site_url=_with_slash(config.site_url),
             api_url=config.extra["sanwei"]["api_url"],
@@ -83,8 +98,17 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             # lessons/ too, beside the generated pages.
             kept.append(File.generated(config, f"lessons/{file.src_uri}", abs_src_path=file.abs_src_path))
 
-    for src_uri, text in render_pages(content, settings).items():
+    now = _build["now"]
+    for src_uri, text in render_pages(content, settings, now).items():
         kept.append(File.generated(config, src_uri, content=text))
+    for activity in content.activities:
+        page_url = f"{settings.site_url}activities/{activity.id}/"
+        place = activity_place(activity, content)
+        where = " ".join(part for part in (place["name"], place["address"], activity.place.link) if part)
+        ics = activity_calendar(activity, page_url, where, now)
+        kept.append(File.generated(config, f"activities/{activity.id}.ics", content=ics))
+    feed = atom_feed(content, settings.site_url, config.site_name, settings.privacy.office)
+    kept.append(File.generated(config, FEED_FILE, content=feed))
     for dest, html in render_posters(content, settings).items():
         kept.append(File.generated(config, dest, content=html))
 

@@ -1,7 +1,8 @@
-"""Render the generated pages of the site (home, stations, forms, posters) from content."""
+"""Render the generated pages of the site (home, stations, activities, forms, posters) from content."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import posixpath
 import re
@@ -15,9 +16,10 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from sitegen import geo
+from sitegen.activities import Activity
 from sitegen.content import Content
 from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, messages
-from sitegen.hours import page_rule
+from sitegen.hours import CHINA_TIME, DAY_NAMES_ZH, page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
 from sitegen.stations import Station
@@ -106,12 +108,22 @@ def return_qr(settings: SiteSettings, tag: str | None = None) -> QrCode:
     return QrCode(f"register-{tag}", f"{settings.site_url}register/?src={tag}")
 
 
+# The activity page reads this marker to know it was opened from the code at the door.
+DOOR_MARKER = "at=door"
+
+
+def activity_qr(activity: Activity, settings: SiteSettings) -> QrCode:
+    """The QR code at an activity's door: it opens the activity's page, marked as scanned there."""
+    return QrCode(f"activity-{activity.id}", f"{settings.site_url}activities/{activity.id}/?{DOOR_MARKER}")
+
+
 def qr_codes(content: Content, settings: SiteSettings) -> list[QrCode]:
     """Every QR code the site serves under qr/."""
     codes = [return_qr(settings)]
     codes += [station_qr(s, settings) for s in content.stations]
     codes += [return_qr(settings, s.id) for s in content.stations]
     codes += [return_qr(settings, c.tag) for c in settings.campaigns]
+    codes += [activity_qr(a, settings) for a in content.activities]
     return codes
 
 
@@ -184,6 +196,8 @@ def _environment() -> jinja2.Environment:
     # A JSON string is a valid YAML scalar: safe front matter whatever an editor typed.
     env.filters["yaml_str"] = lambda value: Markup(json.dumps(str(value), ensure_ascii=False))
     env.filters["service_label"] = lambda service: SERVICES[service].zh
+    env.filters["china_time_attr"] = china_time_attr
+    env.filters["when_zh"] = when_zh
     return env
 
 
@@ -194,11 +208,12 @@ def _render(template: str, page_url: str, **context) -> str:
     )
 
 
-def _map_links(station: Station, coordinates: str) -> dict[str, str]:
-    lat, lng = geo.to_gcj02(station.lat, station.lng, coordinates)
+def _map_links(name: str, lat: float, lng: float, coordinates: str) -> dict[str, str]:
+    """Links that open a point in the map apps, by the app's name; lat/lng in the file's system."""
+    lat, lng = geo.to_gcj02(lat, lng, coordinates)
     return {
-        "高德地图": geo.amap_link(station.name, lat, lng),
-        "腾讯地图": geo.tencent_link(station.name, lat, lng),
+        "高德地图": geo.amap_link(name, lat, lng),
+        "腾讯地图": geo.tencent_link(name, lat, lng),
     }
 
 
@@ -254,10 +269,12 @@ def render_plain_station_list(content: Content) -> str:
     return _render("station_list.md.j2", "station-list/", stations=listed_stations(content))
 
 
-def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
-    """Every generated Markdown page, by its source path (`stations/<id>.md`)."""
+def render_pages(content: Content, settings: SiteSettings, now: datetime.datetime) -> dict[str, str]:
+    """Every generated Markdown page, by its source path (`stations/<id>.md`); `now` (the
+    build's time) sorts activities into upcoming and past, as the page's script does again."""
     pages = {
-        "index.md": _render("home.md.j2", "", content=content),
+        "index.md": _render("home.md.j2", "", content=content, coming=coming_activities(content, now)),
+        "activities/index.md": render_activities_index(content, now),
         "lessons/index.md": _render("lessons_index.md.j2", "lessons/", content=content),
         "stations/index.md": render_stations_index(content),
         "station-list.md": render_plain_station_list(content),
@@ -274,9 +291,11 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
             url,
             station=station,
             hours=station.hours.describe_zh(),
-            maps=_map_links(station, content.coordinates),
+            maps=_map_links(station.name, station.lat, station.lng, content.coordinates),
             qr=station_qr(station, settings),
         )
+    for activity in content.activities:
+        pages[f"activities/{activity.id}.md"] = render_activity_page(activity, content, settings)
     for form_name, page in FORM_PAGES.items():
         form = FORMS[form_name]
         pages[f"{page}.md"] = _render(
@@ -288,6 +307,90 @@ def render_pages(content: Content, settings: SiteSettings) -> dict[str, str]:
             stations=content.stations,
         )
     return pages
+
+
+def when_zh(activity: Activity) -> str:
+    """An activity's time as a member reads it, in China time: "2026年12月5日（周六）19:30–21:00"."""
+    start, end = activity.start.astimezone(CHINA_TIME), activity.end.astimezone(CHINA_TIME)
+    if start.date() == end.date():
+        return f"{day_zh(start)} {start:%H:%M}–{end:%H:%M}"
+    return f"{day_zh(start)} {start:%H:%M} 至 {day_zh(end, start.year != end.year)} {end:%H:%M}"
+
+
+def day_zh(moment: datetime.datetime, with_year: bool = True) -> str:
+    """A day in China time: "2026年12月5日（周六）"."""
+    day = moment.astimezone(CHINA_TIME)
+    year = f"{day.year}年" if with_year else ""
+    return f"{year}{day.month}月{day.day}日（{DAY_NAMES_ZH[day.weekday()]}）"
+
+
+def china_time_attr(moment: datetime.datetime) -> str:
+    """A moment as the page's script reads it: ISO 8601 with China's offset."""
+    return moment.astimezone(CHINA_TIME).isoformat(timespec="minutes")
+
+
+def upcoming_and_past(content: Content, now: datetime.datetime) -> tuple[list[Activity], list[Activity]]:
+    """Activities not yet over, soonest first, and those over, latest first."""
+    upcoming = [activity for activity in content.activities if activity.end > now]
+    past = [activity for activity in reversed(content.activities) if activity.end <= now]
+    return upcoming, past
+
+
+# How many of the next activities the home page names.
+HOME_ACTIVITIES = 3
+
+
+def coming_activities(content: Content, now: datetime.datetime) -> list[Activity]:
+    """The activities the home page names: today's and the next ones."""
+    return upcoming_and_past(content, now)[0][:HOME_ACTIVITIES]
+
+
+def render_activities_index(content: Content, now: datetime.datetime) -> str:
+    """The activities list: upcoming first, soonest first; past ones archived below."""
+    upcoming, past = upcoming_and_past(content, now)
+    return _render("activities_index.md.j2", "activities/", upcoming=upcoming, past=past)
+
+
+def activity_place(activity: Activity, content: Content) -> dict:
+    """Where an activity is, as its page shows it: a name, an address, a page to link to, map links."""
+    place = activity.place
+    if place.station:
+        station = next(station for station in content.stations if station.id == place.station)
+        return {
+            "name": station.name,
+            "address": station.address,
+            "page": f"stations/{station.id}/",
+            "maps": _map_links(station.name, station.lat, station.lng, content.coordinates),
+        }
+    if place.address:
+        maps = {}
+        if place.lat is not None and place.lng is not None:
+            maps = _map_links(place.address, place.lat, place.lng, content.coordinates)
+        return {"name": place.address, "address": None, "page": None, "maps": maps}
+    if place.branch:
+        branch = next(branch for branch in content.branches if branch.id == place.branch)
+        return {
+            "name": branch.name,
+            "address": branch.address,
+            "page": None,
+            "maps": _map_links(branch.name, branch.lat, branch.lng, branch.coordinates),
+        }
+    return {"name": "线上", "address": None, "page": None, "maps": {}}
+
+
+def render_activity_page(activity: Activity, content: Content, settings: SiteSettings) -> str:
+    """One activity's page: time, place, organiser, capacity, the text, calendar file, QR code."""
+    return _render(
+        "activity.md.j2",
+        f"activities/{activity.id}/",
+        activity=activity,
+        when=when_zh(activity),
+        deadline=f"{day_zh(activity.deadline)} {activity.deadline:%H:%M}" if activity.deadline else None,
+        place=activity_place(activity, content),
+        qr=activity_qr(activity, settings),
+        body=Markup(activity.body),
+        settings=settings,
+    )
 
 
 @dataclass(frozen=True)
@@ -376,6 +479,18 @@ def render_posters(content: Content, settings: SiteSettings) -> dict[str, str]:
         url = f"posters/{station.id}/"
         posters[f"{url}index.html"] = _render(
             "poster.html.j2", url, qr=station_qr(station, settings), station=station, title=station.name, place=None
+        )
+    for activity in content.activities:
+        url = f"posters/activity-{activity.id}/"
+        posters[f"{url}index.html"] = _render(
+            "poster.html.j2",
+            url,
+            qr=activity_qr(activity, settings),
+            station=None,
+            activity=activity,
+            when=when_zh(activity),
+            title=activity.title,
+            place=activity_place(activity, content)["name"],
         )
     # A return code for every place it is posted, so staff see which poster brought whom.
     places = [(station.id, station.name) for station in content.stations]

@@ -11,6 +11,7 @@ from mkdocs.config import load_config
 from mkdocs.plugins import BasePlugin
 
 from sitegen.activities import ACTIVITIES_DIR
+from sitegen.branches import BRANCHES_FILE
 from sitegen.lessons import LESSONS_DIR
 from sitegen.stations import STATIONS_FILE
 
@@ -18,7 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # Everything under the project's folder the build reads, besides Python code: when one of them
 # changes, `build.py serve` rebuilds. The theme and templates are those mkdocs.yml and
 # sitegen/pages.py name; a change to Python code needs `serve` started again.
-BUILD_INPUTS = ("mkdocs.yml", LESSONS_DIR, STATIONS_FILE, ACTIVITIES_DIR, "sitegen/theme", "sitegen/templates")
+BUILD_INPUTS = (
+    "mkdocs.yml",
+    LESSONS_DIR,
+    STATIONS_FILE,
+    BRANCHES_FILE,
+    ACTIVITIES_DIR,
+    "sitegen/theme",
+    "sitegen/templates",
+)
 
 
 def _set_up_logging() -> None:

@@ -81,14 +81,16 @@ def read_stations(root: Path) -> tuple[StationsFile | None, list[Problem]]:
         return None, report.problems
 
     report.check_keys(data, TOP_FIELDS, TOP_FIELDS, "stations.yaml ")
-    coordinates = _coordinates(data, report)
-    stations = _stations(data, report)
+    coordinates = read_coordinates(data, report)
+    entries = read_entries(data, "stations", "驿站", STATION_FIELDS, report)
+    stations = tuple(Station(**values) for values in entries)
     if report.problems or coordinates is None:
         return None, report.problems
     return StationsFile(coordinates, stations), []
 
 
-def _coordinates(data: dict, report: FileReport) -> str | None:
+def read_coordinates(data: dict, report: FileReport) -> str | None:
+    """The file's coordinate system from its `coordinates:` line; None (reported) if it is wrong."""
     if "coordinates" not in data:
         return None
     value = data["coordinates"]
@@ -102,52 +104,58 @@ def _coordinates(data: dict, report: FileReport) -> str | None:
     return value
 
 
-def _stations(data: dict, report: FileReport) -> tuple[Station, ...]:
-    if "stations" not in data:
-        return ()
-    entries = data["stations"]
+Fields = dict[str, Callable[[dict, str, FileReport], Any]]
+
+
+def read_entries(data: dict, key: str, noun: str, fields: Fields, report: FileReport) -> list[dict[str, Any]]:
+    """Read the list under `key` (stations, branches …), each entry with `fields`, ids unique.
+
+    Return each valid entry's values (location split into lat and lng, with its line); report
+    every problem, naming an entry by `noun` (驿站, 支部 …)."""
+    if key not in data:
+        return []
+    entries = data[key]
     if not isinstance(entries, list):
-        report.at_value(
-            data, "stations", f"stations 下面要列出驿站，每个驿站以 '  - id: ...' 开头，这里是{kind_of(entries)}"
-        )
-        return ()
+        report.at_value(data, key, f"{key} 下面要列出{noun}，每个{noun}以 '  - id: ...' 开头，这里是{kind_of(entries)}")
+        return []
     if not entries:
-        report.at_value(data, "stations", "stations 是空的：至少列出一个驿站（以 '  - id: ...' 开头）")
-        return ()
-    stations = []
+        report.at_value(data, key, f"{key} 是空的：至少列出一个{noun}（以 '  - id: ...' 开头）")
+        return []
+    valid = []
     first_line_of: dict[str, int] = {}
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             report.at_item(
-                entries, index, f"每个驿站要写成一组字段（id: ...、name: ... 等，每行一个），这里是{kind_of(entry)}"
+                entries, index, f"每个{noun}要写成一组字段（id: ...、name: ... 等，每行一个），这里是{kind_of(entry)}"
             )
             continue
         before = len(report.problems)
-        station = _station(entry, entries, index, report)
-        station_id = entry.get("id")
-        if isinstance(station_id, str):
-            if station_id in first_line_of:
-                first = first_line_of[station_id]
+        values = _entry(entry, entries, index, noun, fields, report)
+        entry_id = entry.get("id")
+        if isinstance(entry_id, str):
+            if entry_id in first_line_of:
+                first = first_line_of[entry_id]
                 report.at_value(
-                    entry, "id", f"id '{station_id}' 重复了（第 {first} 行已经用过）：每个驿站的 id 都要不同"
+                    entry, "id", f"id '{entry_id}' 重复了（第 {first} 行已经用过）：每个{noun}的 id 都要不同"
                 )
             else:
-                first_line_of[station_id] = report.key_line(entry, "id")
-        if len(report.problems) == before and station is not None:
-            stations.append(station)
-    return tuple(stations)
+                first_line_of[entry_id] = report.key_line(entry, "id")
+        if len(report.problems) == before and values is not None:
+            valid.append(values)
+    return valid
 
 
-def _station(entry: dict, entries: list, index: int, report: FileReport) -> Station | None:
-    report.check_keys(entry, STATION_FIELDS, STATION_FIELDS, f"第 {index + 1} 个驿站")
-    values = {key: read(entry, key, report) for key, read in STATION_FIELDS.items() if key in entry}
-    if len(values) < len(STATION_FIELDS) or any(value is None for value in values.values()):
+def _entry(entry: dict, entries: list, index: int, noun: str, fields: Fields, report: FileReport) -> dict | None:
+    report.check_keys(entry, fields, fields, f"第 {index + 1} 个{noun}")
+    values = {key: read(entry, key, report) for key, read in fields.items() if key in entry}
+    if len(values) < len(fields) or any(value is None for value in values.values()):
         return None
     lat, lng = values.pop("location")
-    return Station(**values, lat=lat, lng=lng, line=report.item_line(entries, index))
+    return {**values, "lat": lat, "lng": lng, "line": report.item_line(entries, index)}
 
 
-def _text(entry: dict, key: str, report: FileReport, max_length: int | None = None, check=None) -> str | None:
+def text_field(entry: dict, key: str, report: FileReport, max_length: int | None = None, check=None) -> str | None:
+    """A required text field, trimmed; None (reported) if empty, not text, too long or refused by `check`."""
     value = entry[key]
     if value is None:
         report.at_value(entry, key, f"{key} 不能是空的：在 '{key}:' 后面空一格写上内容")
@@ -170,7 +178,8 @@ def _text(entry: dict, key: str, report: FileReport, max_length: int | None = No
     return value
 
 
-def _check_id(value: str) -> str | None:
+def check_id(value: str) -> str | None:
+    """Why `value` cannot be an id (lowercase letters, digits, single hyphens); None if it can."""
     if SLUG.fullmatch(value):
         return None
     return (
@@ -196,14 +205,15 @@ def _check_host(value: str) -> str | None:
     return f"host 不能写 '{value}'{hint}"
 
 
-def _phone(entry: dict, key: str, report: FileReport) -> str | None:
-    phone = _text(entry, key, report, check=_check_phone)
+def phone_field(entry: dict, key: str, report: FileReport) -> str | None:
+    """A landline or mobile number, spaces removed; None (reported) if it is neither."""
+    phone = text_field(entry, key, report, check=_check_phone)
     # Editors group digits with spaces for reading; dialling wants them gone.
     return "".join(phone.split()) if phone else None
 
 
-def read_location(entry: dict, key: str, report: FileReport) -> tuple[float, float] | None:
-    """A `{lat: ..., lng: ...}` location in China, checked; None (with the problems reported) if it is not one."""
+def location_field(entry: dict, key: str, report: FileReport) -> tuple[float, float] | None:
+    """`{lat, lng}` in China, as (lat, lng); None (reported) if swapped, out of range or abroad."""
     location = entry[key]
     if not isinstance(location, dict):
         example = "{lat: 33.4772, lng: 117.8912}"
@@ -288,14 +298,14 @@ def _services(entry: dict, key: str, report: FileReport) -> tuple[str, ...] | No
 
 
 # The schema of one station: every field is required, and each has the reader that validates it.
-STATION_FIELDS: dict[str, Callable[[dict, str, FileReport], Any]] = {
-    "id": partial(_text, max_length=MAX_ID, check=_check_id),
-    "name": partial(_text, max_length=MAX_NAME),
-    "address": _text,
-    "town": _text,
-    "location": read_location,
+STATION_FIELDS: Fields = {
+    "id": partial(text_field, max_length=MAX_ID, check=check_id),
+    "name": partial(text_field, max_length=MAX_NAME),
+    "address": text_field,
+    "town": text_field,
+    "location": location_field,
     "hours": _hours,
     "services": _services,
-    "phone": _phone,
-    "host": partial(_text, check=_check_host),
+    "phone": phone_field,
+    "host": partial(text_field, check=_check_host),
 }

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from chalicelib.contentids import ContentIds
 
-from sitegen.activities import CHINA, FORMS, KINDS
+from sitegen.activities import FORMS, KINDS
 from sitegen.apicontent import content_ids_of
 from sitegen.content import check_content, load_content
+from sitegen.hours import CHINA_TIME as CHINA
 from tests.test_content_validation import assert_reported, make_site, replace_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,10 +42,24 @@ CAPACITY_LINE = "capacity: 40"
 DEADLINE_LINE = "deadline: 2026-12-04 18:00"
 PATH = "activities/dangke.md"
 
+BRANCHES = """\
+coordinates: gcj02
+branches:
+  - id: express-logistics
+    name: 泗县快递物流行业党支部
+    kind: enterprise
+    town: 泗城镇
+    address: 泗城镇运河路东首快递物流分拨中心二楼
+    location: {lat: 33.4623, lng: 117.9141}
+    phone: "0557-7000186"
+    meets: 每月第一个星期日 20:00
+"""
+
 
 def make_activities(root: Path, activities: dict[str, str]) -> Path:
     """A small content tree (one station, two lessons) with the given activities/ files."""
     make_site(root)
+    (root / "branches.yaml").write_text(BRANCHES, encoding="utf-8")
     (root / "activities").mkdir()
     for name, text in activities.items():
         (root / "activities" / name).write_text(text, encoding="utf-8")
@@ -69,7 +84,12 @@ ACTIVITY_CASES = [
     (END_LINE, "end: 2026-12-05 19:30", f"{PATH}:6:", "不在开始时间"),
     (END_LINE, "", f"{PATH}:2:", "缺少必填字段 'end'"),
     (STATION_LINE, "station: hongqi-first", f"{PATH}:7:", "没有 id 是 'hongqi-first' 的驿站（stations.yaml）"),
-    (STATION_LINE, "branch: sizhou-courier", f"{PATH}:7:", "没有 id 是 'sizhou-courier' 的支部"),
+    (
+        STATION_LINE,
+        "branch: express-logistic",
+        f"{PATH}:7:",
+        "没有 id 是 'express-logistic' 的支部（branches.yaml）（是不是想写 'express-logistics'？）",
+    ),
     (STATION_LINE, "", f"{PATH}:2:", "活动地点没有写"),
     (STATION_LINE, STATION_LINE + "\naddress: 泗城镇", f"{PATH}:2:", "活动地点写了 2 处（station、address）"),
     (STATION_LINE, "online: http://meeting.example.cn/1", f"{PATH}:7:", "online 要写线上会议的完整链接，以 https://"),
@@ -118,6 +138,7 @@ GOOD_VARIANTS = [
     replace_line(GOOD_ACTIVITY, STATION_LINE, "online: https://meeting.tencent.com/dm/abc?x=1"),
     replace_line(GOOD_ACTIVITY, STATION_LINE, "address: 泗城镇汴河大道88号\nlocation: {lat: 33.4738, lng: 117.8931}"),
     replace_line(GOOD_ACTIVITY, STATION_LINE, "address: 泗城镇汴河大道88号"),
+    replace_line(GOOD_ACTIVITY, STATION_LINE, "branch: express-logistics"),
     replace_line(replace_line(GOOD_ACTIVITY, CAPACITY_LINE + "\n", ""), DEADLINE_LINE + "\n", ""),
     # Seconds make YAML read a timestamp; an offset is taken as written.
     replace_line(GOOD_ACTIVITY, START_LINE, "start: 2026-12-05 19:30:00"),
@@ -131,6 +152,13 @@ GOOD_VARIANTS = [
 def test_good_activities_have_no_problems(tmp_path, text):
     _, problems = check_content(make_activities(tmp_path, {"dangke.md": text}))
     assert problems == []
+
+
+def test_an_activity_s_branch_is_not_checked_while_branches_yaml_is_broken(tmp_path):
+    root = make_activities(tmp_path, {"dangke.md": replace_line(GOOD_ACTIVITY, STATION_LINE, "branch: gone")})
+    (root / "branches.yaml").write_text("coordinates: gcj02\nbranches: []\n", encoding="utf-8")
+    _, problems = check_content(root)
+    assert [problem.path for problem in problems] == ["branches.yaml"]
 
 
 def test_a_site_without_activities_has_none(tmp_path):
@@ -212,4 +240,4 @@ def test_the_sample_activities_are_valid_and_varied():
     places = {key for activity in content.activities for key, value in vars(activity.place).items() if value}
     assert len(content.activities) >= 5
     assert kinds <= set(KINDS) and len(kinds) >= 3
-    assert {"station", "address", "link"} <= places
+    assert {"station", "branch", "address", "link"} <= places

@@ -23,7 +23,7 @@ API_URL = "https://api.example.org/v1/"
 
 def copy_project(root: Path, stations_yaml: str | None = None) -> Path:
     """A copy of what a build reads, so tests never write into the repository."""
-    for name in ("lessons", "sitegen", "functions"):
+    for name in ("lessons", "activities", "sitegen", "functions"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
     for name in ("mkdocs.yml", "build.py"):
         shutil.copy(ROOT / name, root / name)

@@ -1,4 +1,4 @@
-"""The site's content as the API knows it: station ids with their names, lesson ids, activities.
+"""The site's content as the API knows it: station and branch ids with their names, lesson ids, activities.
 
 The build writes this file into chalicelib/ (`python build.py`, and `build.py serve`), so
 Chalice packages it with the function: a deploy hands over the ids of the content it was
@@ -19,29 +19,33 @@ CONTENT_IDS_VARIABLE = "CONTENT_IDS_FILE"
 
 @dataclass(frozen=True)
 class ContentIds:
-    """The stations (id → name as the site shows it), lessons and activities a submission may name."""
+    """The stations (id → name as the site shows it), lessons and activities a submission may name,
+    and the branches (id → name) staff may assign a member to."""
 
     stations: dict[str, str] = field(default_factory=dict)
     lessons: frozenset[str] = frozenset()
+    branches: dict[str, str] = field(default_factory=dict)
     # Per activity id: title, kind, start, end, capacity, deadline, online, link, station, branch.
     activities: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        """Return the file's text: stations in the content's order, lessons sorted."""
+        """Return the file's text: stations and branches in the content's order, lessons sorted."""
         body = {
             "stations": self.stations,
             "lessons": sorted(self.lessons),
+            "branches": self.branches,
             "activities": self.activities,
         }
         return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> ContentIds:
-        """Return the ids a file written by to_json() holds."""
+        """Return the ids a file written by to_json() holds; parts a part older file lacks are empty."""
         body = json.loads(text)
         return cls(
             dict(body["stations"]),
             frozenset(body["lessons"]),
+            branches=dict(body.get("branches", {})),
             activities=dict(body.get("activities", {})),
         )
 
