@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sitegen import geo
 from sitegen.activities import Activity
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, messages
+from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, attendance_page_texts, messages
 from sitegen.hours import CHINA_TIME, DAY_NAMES_ZH, page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
@@ -65,7 +65,11 @@ class SiteSettings:
 RECORDED_WITHOUT_TYPING = {
     "source": "您是扫哪张海报或哪个驿站的二维码打开这张表的（用来了解各处宣传的效果）",
     "station": "诉求涉及的驿站（从驿站页面提交时自动填好，也可以自己选）",
+    "activity": "您报名的活动（从活动页面报名时自动填好）",
+    "waitlist": "活动满员时，您是否选择了加入候补名单",
 }
+# Public forms that live inside another page rather than at a page of their own.
+EMBEDDED_FORMS = ("signup",)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ class PrivacyEntry:
 def privacy_entries() -> list[PrivacyEntry]:
     """What each public form collects, why, and for how long, as the privacy notice lists it."""
     entries = []
-    for name in FORM_PAGES:
+    for name in (*FORM_PAGES, *EMBEDDED_FORMS):
         form = FORMS[name]
         shown = [field for field in form.fields if field.kind not in ("hidden", "consent")]
         hidden = [field for field in form.fields if field.kind == "hidden"]
@@ -190,6 +194,7 @@ def _environment() -> jinja2.Environment:
         HONEYPOT_FIELD=HONEYPOT_FIELD,
         hours_rule_script=hours_rule_script,
         icon=lambda name: Markup(icon_svg(name)),
+        attendance_margin=lambda texts: datetime.timedelta(minutes=texts["margin_minutes"]),
         icon_symbol=lambda name, symbol_id: Markup(icon_symbol(name, symbol_id)),
     )
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -390,6 +395,9 @@ def render_activity_page(activity: Activity, content: Content, settings: SiteSet
         qr=activity_qr(activity, settings),
         body=Markup(activity.body),
         settings=settings,
+        signup=FORMS["signup"],
+        signup_rules=messages(FORMS["signup"]),
+        attendance=attendance_page_texts(),
     )
 
 

@@ -114,6 +114,16 @@ def read_activity(content: ContentIds, activity_id: object) -> Activity | None:
     )
 
 
+def page_texts() -> dict[str, object]:
+    """Return what the activity page's script needs to judge the window as the server does."""
+    return {
+        "margin_minutes": WINDOW_MARGIN.total_seconds() / 60,
+        "utc_offset_minutes": OFFICE_TZ.utcoffset(None).total_seconds() / 60,
+        "not_open": NOT_OPEN_MESSAGE,
+        "closed": CLOSED_WINDOW_MESSAGE,
+    }
+
+
 def office_text(moment: datetime) -> str:
     """Return a moment as a member reads it, in China time: "12月5日 14:30"."""
     local = moment.astimezone(OFFICE_TZ)

@@ -287,8 +287,7 @@ SIGNUP = FormDef(
         _NAME,
         _MOBILE,
         # Set by the page when the member chose the waiting list of a full activity.
-        Field("waitlist", "hidden", "候补", "Waiting list", required=False, max_length=3, pattern=r"^yes$"),
-        _MEMBER,
+        Field("waitlist", "hidden", "候补标记", "Waiting list", required=False, max_length=3, pattern=r"^yes$"),
         _CONSENT,
     ),
 )
