@@ -10,9 +10,10 @@ import icalendar
 from sitegen.activities import Activity
 
 
-def activity_calendar(activity: Activity, page_url: str, place: str, made: datetime.datetime) -> bytes:
+def activity_calendar(activity: Activity, page_url: str, place: str, revised: datetime.datetime) -> bytes:
     """The .ics file of one activity: its page's address, place and times in UTC (every calendar
-    app shows them in the phone's own time, without a time zone definition to carry)."""
+    app shows them in the phone's own time, without a time zone definition to carry). `revised`
+    is when the activity was last changed (its DTSTAMP)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Sanwei//activities//ZH")
     calendar.add("version", "2.0")
@@ -20,7 +21,7 @@ def activity_calendar(activity: Activity, page_url: str, place: str, made: datet
     event = icalendar.Event()
     # The same activity keeps the same UID, so adding it again updates the entry, not doubles it.
     event.add("uid", f"activity-{activity.id}@{urlsplit(page_url).hostname}")
-    event.add("dtstamp", made.astimezone(datetime.UTC))
+    event.add("dtstamp", revised.astimezone(datetime.UTC).replace(microsecond=0))
     event.add("dtstart", activity.start.astimezone(datetime.UTC))
     event.add("dtend", activity.end.astimezone(datetime.UTC))
     event.add("summary", activity.title)

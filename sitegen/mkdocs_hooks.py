@@ -105,7 +105,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         page_url = f"{settings.site_url}activities/{activity.id}/"
         place = activity_place(activity, content)
         where = " ".join(part for part in (place["name"], place["address"], activity.place.link) if part)
-        ics = activity_calendar(activity, page_url, where, now)
+        # Last changed when its file was: a rebuild with nothing changed makes the same file.
+        revised = datetime.datetime.fromtimestamp(activity.path.stat().st_mtime, datetime.UTC)
+        ics = activity_calendar(activity, page_url, where, revised)
         kept.append(File.generated(config, f"activities/{activity.id}.ics", content=ics))
     feed = atom_feed(content, settings.site_url, config.site_name, settings.privacy.office)
     kept.append(File.generated(config, FEED_FILE, content=feed))

@@ -193,6 +193,7 @@ def _environment() -> jinja2.Environment:
         FORM_PAGES=FORM_PAGES,
         HONEYPOT_FIELD=HONEYPOT_FIELD,
         hours_rule_script=hours_rule_script,
+        CHINA_OFFSET_MINUTES=page_rule()["utcOffsetMinutes"],
         icon=lambda name: Markup(icon_svg(name)),
         attendance_margin=lambda texts: datetime.timedelta(minutes=texts["margin_minutes"]),
         icon_symbol=lambda name, symbol_id: Markup(icon_symbol(name, symbol_id)),

@@ -104,6 +104,7 @@ def test_the_calendar_file_reads_back_with_the_same_times_and_a_stable_uid():
     url = "https://example.org/sanwei/activities/dangke/"
     first = activity_calendar(activity, url, "泗州第一街", datetime.datetime(2026, 11, 1, tzinfo=CHINA_TIME))
     again = activity_calendar(activity, url, "泗州第一街", datetime.datetime(2026, 11, 20, tzinfo=CHINA_TIME))
+    assert activity_calendar(activity, url, "泗州第一街", datetime.datetime(2026, 11, 1, tzinfo=CHINA_TIME)) == first
     events = [icalendar.Calendar.from_ical(data).walk("VEVENT")[0] for data in (first, again)]
     event = events[0]
     assert event.decoded("dtstart") == datetime.datetime(2026, 12, 5, 11, 30, tzinfo=datetime.UTC)

@@ -25,7 +25,7 @@ def copy_project(root: Path, stations_yaml: str | None = None) -> Path:
     """A copy of what a build reads, so tests never write into the repository."""
     for name in ("lessons", "activities", "sitegen", "functions"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    for name in ("mkdocs.yml", "build.py"):
+    for name in ("mkdocs.yml", "build.py", "branches.yaml"):
         shutil.copy(ROOT / name, root / name)
     text = stations_yaml if stations_yaml is not None else (ROOT / "stations.yaml").read_text(encoding="utf-8")
     (root / "stations.yaml").write_text(text, encoding="utf-8")

@@ -2,19 +2,20 @@
  * upcoming and past when it ran, and a page may be read days later. An activity that has
  * ended since moves to the past list (or, on the home page, goes); one on today's date is
  * marked 今天, or 进行中 while it runs. Times come from the page (data-start, data-end:
- * ISO 8601 with China's +08:00), so the phone's own time zone plays no part. */
+ * ISO 8601 with China's +08:00) and China's offset from the list (data-utc-offset-minutes,
+ * hours.page_rule()'s), so the phone's own time zone plays no part. */
 (function () {
   "use strict";
 
-  var CHINA_OFFSET = 8 * 60 * 60 * 1000;
-
-  function chinaDay(ms) { return new Date(ms + CHINA_OFFSET).toISOString().slice(0, 10); }
-
-  var now = Date.now();
-  var today = chinaDay(now);
   var past = document.querySelector("[data-sanwei-past]");
   var upcoming = document.querySelector("[data-sanwei-upcoming]");
   if (!upcoming) return;
+  var offset = Number(upcoming.getAttribute("data-utc-offset-minutes")) * 60 * 1000;
+
+  function chinaDay(ms) { return new Date(ms + offset).toISOString().slice(0, 10); }
+
+  var now = Date.now();
+  var today = chinaDay(now);
 
   Array.prototype.slice.call(upcoming.querySelectorAll("[data-sanwei-activity]")).forEach(function (item) {
     var start = Date.parse(item.getAttribute("data-start"));
