@@ -415,9 +415,13 @@ class StaffAction:
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
     """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
+    from chalicelib.activities import STATUS_LABELS as SIGNUP_LABELS
+    from chalicelib.activities import WAY_LABELS
     from chalicelib.forms import DEFAULT_MAX_LENGTH
     from chalicelib.staffinput import (
+        ACTIVITY_EXPORT_FIELDS,
         DATE_PATTERN,
+        DAY_LISTED_FORMS,
         FOLLOW_UP_FIELDS,
         FORMATS,
         LIAISON_FIELDS,
@@ -448,6 +452,9 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "sources": {campaign.tag: campaign.name for campaign in settings.campaigns},
         "ticket": {"alphabet": TICKET_ALPHABET, "length": TICKET_LENGTH},
         "roles": ROLE_LABELS,
+        "signup_statuses": SIGNUP_LABELS,
+        "ways": WAY_LABELS,
+        "activity_lists": {choice.value: choice.zh for choice in ACTIVITY_EXPORT_FIELDS[0].choices},
     }
     # A station token's stations are picked by name from the content's stations, as the API checks them.
     new_token_fields = token_fields({station.id: station.name for station in content.stations})
@@ -465,7 +472,8 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         token_fields=new_token_fields,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
-        forms=list(FORMS.values()),
+        # Sign-ups and attendance are listed and exported by activity, in the 活动 tab.
+        forms=list(DAY_LISTED_FORMS),
         stations=content.stations,
         statuses=STATUS_LABELS,
         formats=FORMATS,

@@ -133,3 +133,21 @@ def test_an_attendance_made_offline_is_sent_later(site, phone):
     (later,) = [item for item in found if "signup" not in item["data"]]
     assert datetime.fromisoformat(later["data"]["scanned_at"]) <= scanned
     assert later["data"]["phone"] and uuid.UUID(later["data"]["phone"])
+
+
+def test_staff_see_an_activity_mark_attendance_and_export_it_in_the_console(site, phone):
+    post_to_stack(site, "forms/signup", {"activity": "soon", "name": "周敏", "mobile": "13912345605", "consent": True})
+    phone.goto(site["site"] + "staff/")
+    phone.fill("#staff-token", site["token"])
+    phone.click("[data-staff-signin] button[type=submit]")
+    phone.wait_for_selector("[data-staff-who]:has-text('本机管理员')")
+    phone.click("a[data-tab=activities]")
+    phone.click("[data-staff-open-activity=soon]")
+    phone.wait_for_selector("[data-staff-activity] li:has-text('周敏')")
+    phone.click("[data-staff-activity] li:has-text('周敏') [data-staff-mark]")
+    phone.wait_for_selector("[data-staff-notice]:has-text('已标记 周敏 签到')")
+    assert "已签到" in phone.text_content("[data-staff-activity] li:has-text('周敏')")
+    assert "工作人员代签" in phone.text_content("[data-staff-activity]")
+    phone.click("[data-staff-activity-export='signup.csv']")
+    link = phone.wait_for_selector("[data-staff-activity] [data-staff-download]")
+    assert link.text_content() == "下载 活动报名_马上开始的培训.csv"
