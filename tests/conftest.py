@@ -8,6 +8,7 @@ imports what it drives when a test first asks for it."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import http.client
 import json
 import os
@@ -336,13 +337,17 @@ def exports_bucket(s3_client):
 
 
 # The content the API tests hand the app, as the build hands it the site's own.
-def test_activity(station: str) -> dict:
-    """An activity at a station, far enough ahead that a sign-up is always on time."""
+CHINA = datetime.timezone(datetime.timedelta(hours=8))
+STARTED = datetime.datetime.now(CHINA).replace(second=0, microsecond=0)
+
+
+def test_activity(station: str, start: datetime.datetime = datetime.datetime(2099, 6, 1, 9, tzinfo=CHINA)) -> dict:
+    """An activity of two hours at a station; by default far enough ahead that a sign-up is always on time."""
     return {
         "title": "测试活动",
         "kind": "培训",
-        "start": "2099-06-01T09:00+08:00",
-        "end": "2099-06-01T11:00+08:00",
+        "start": start.isoformat(timespec="minutes"),
+        "end": (start + datetime.timedelta(hours=2)).isoformat(timespec="minutes"),
         "capacity": None,
         "deadline": None,
         "online": False,
@@ -355,7 +360,12 @@ def test_activity(station: str) -> dict:
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
     frozenset({"lesson-01", "lesson-02", "heat-safety-summer", "using-stations"}),
-    activities={"activity-01": test_activity("station-01"), "activity-02": test_activity("station-02")},
+    activities={
+        "activity-01": test_activity("station-01"),
+        "activity-02": test_activity("station-02"),
+        # Starts half an hour after the tests start: sign-ups still open, attendance open already.
+        "activity-now": test_activity("station-01", STARTED + datetime.timedelta(minutes=30)),
+    },
 )
 
 
