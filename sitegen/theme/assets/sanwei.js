@@ -393,6 +393,21 @@
     return id;
   }
 
+  // "12月5日 14:30" in China time, as the server writes it (activities.office_text).
+  function chinaText(moment, offsetMinutes) {
+    var local = new Date(moment + offsetMinutes * 60000);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return (local.getUTCMonth() + 1) + "月" + local.getUTCDate() + "日 " + pad(local.getUTCHours()) + ":" + pad(local.getUTCMinutes());
+  }
+
+  // Why an attendance at `now` (ms) is refused, in the server's words, or null: the window
+  // (opens, closes in ms) and the words are the build's (activities.page_texts).
+  function attendanceProblem(now, opens, closes, texts) {
+    if (now < opens) return texts.not_open.replace("{opens}", chinaText(opens, texts.utc_offset_minutes));
+    if (now > closes) return texts.closed.replace("{closes}", chinaText(closes, texts.utc_offset_minutes));
+    return null;
+  }
+
   function setUpAttendance(box) {
     var activity = box.getAttribute("data-sanwei-attendance");
     var texts = JSON.parse(box.getAttribute("data-texts"));
@@ -400,18 +415,11 @@
     var closes = Date.parse(box.getAttribute("data-closes"));
     var result = box.querySelector("[data-sanwei-result]");
 
-    // "12月5日 14:30" in China time, as the server writes it (activities.office_text).
-    function chinaText(moment) {
-      var local = new Date(moment + texts.utc_offset_minutes * 60000);
-      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-      return (local.getUTCMonth() + 1) + "月" + local.getUTCDate() + "日 " + pad(local.getUTCHours()) + ":" + pad(local.getUTCMinutes());
-    }
-
     // Records this phone's attendance now, if the window is open; resolves when it is sent or kept.
     function attend(way) {
       var now = Date.now();
-      if (now < opens) return Promise.resolve(say(result, texts.not_open.replace("{opens}", chinaText(opens)), false));
-      if (now > closes) return Promise.resolve(say(result, texts.closed.replace("{closes}", chinaText(closes)), false));
+      var problem = attendanceProblem(now, opens, closes, texts);
+      if (problem) return Promise.resolve(say(result, problem, false));
       if (readJson(ATTENDED_KEY, {})[activity]) return Promise.resolve(say(result, "这部手机已经签过到了，谢谢参加！", true));
       var body = { id: uuid(), activity: activity, phone: phoneId(), scanned_at: new Date(now).toISOString(), way: way };
       var member = readJson(MEMBER_KEY, null);
@@ -514,7 +522,7 @@
   }
 
   // The checks the page shares with the server, held to the server's by one table of cases.
-  window.sanweiChecks = { checkField: checkField, ticketOf: ticketOf };
+  window.sanweiChecks = { checkField: checkField, ticketOf: ticketOf, attendanceProblem: attendanceProblem };
 
   function start() {
     // Without the outbox (a page cached from before it existed), forms post as plain forms.
