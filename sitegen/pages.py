@@ -351,10 +351,21 @@ def coming_activities(content: Content, now: datetime.datetime) -> list[Activity
     return upcoming_and_past(content, now)[0][:HOME_ACTIVITIES]
 
 
+# How many past activities the list shows: the archive grows every month, the page must not.
+PAST_SHOWN = 30
+
+
 def render_activities_index(content: Content, now: datetime.datetime) -> str:
-    """The activities list: upcoming first, soonest first; past ones archived below."""
+    """The activities list: upcoming first, soonest first; the latest past ones archived below
+    (older ones keep their pages, and search finds them)."""
     upcoming, past = upcoming_and_past(content, now)
-    return _render("activities_index.md.j2", "activities/", upcoming=upcoming, past=past)
+    return _render(
+        "activities_index.md.j2",
+        "activities/",
+        upcoming=upcoming,
+        past=past[:PAST_SHOWN],
+        older=len(past) - len(past[:PAST_SHOWN]),
+    )
 
 
 def activity_place(activity: Activity, content: Content) -> dict:

@@ -18,7 +18,7 @@ from sitegen.feed import ATOM, atom_feed
 from sitegen.hours import CHINA_TIME
 from sitegen.ics import activity_calendar
 from sitegen.local_stack import serve_site
-from sitegen.pages import DOOR_MARKER, render_activities_index, upcoming_and_past, when_zh
+from sitegen.pages import DOOR_MARKER, PAST_SHOWN, render_activities_index, upcoming_and_past, when_zh
 from sitegen.site import ROOT, build_site
 from tests.conftest import new_phone_context
 from tests.test_budgets import first_visit_bytes
@@ -97,6 +97,19 @@ def test_upcoming_come_soonest_first_and_past_latest_first(content):
     assert all(a.title in upcoming_part for a in upcoming)
     assert all(a.title in past_part for a in past)
     assert upcoming_part.index(upcoming[0].title) < upcoming_part.index(upcoming[1].title)
+
+
+def test_the_archive_shows_the_latest_past_activities_and_counts_the_rest(content):
+    activities = tuple(
+        make_activity(f"2026-{month:02d}-{day:02d} 09:00", f"2026-{month:02d}-{day:02d} 10:00", id=f"a{month}-{day}")
+        for month in range(1, 13)
+        for day in (3, 17, 24)
+    )
+    many = content.__class__(**{**vars(content), "activities": activities})
+    page = render_activities_index(many, datetime.datetime(2027, 1, 1, tzinfo=CHINA_TIME))
+    assert page.count("data-sanwei-activity ") == PAST_SHOWN
+    assert all(f'href="{name}/"' in page for name in ("a12-24", "a3-3")) and 'href="a2-24/"' not in page
+    assert f"更早的 {36 - PAST_SHOWN} 项活动没有列在这里" in page
 
 
 def test_the_calendar_file_reads_back_with_the_same_times_and_a_stable_uid():
