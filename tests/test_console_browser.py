@@ -101,7 +101,15 @@ def test_every_tab_can_be_seen_and_tapped_at_390_px(stack, phone, text_size):
                    hit: tab.contains(hit) };
         })"""
     )
-    assert [tab["name"] for tab in tabs] == ["overview", "records", "export", "people", "audit", "colleagues"]
+    assert [tab["name"] for tab in tabs] == [
+        "overview",
+        "records",
+        "export",
+        "activities",
+        "people",
+        "audit",
+        "colleagues",
+    ]
     for tab in tabs:
         assert tab["left"] >= 0 and tab["right"] <= PHONE_WIDTH, tab
         assert tab["left"] >= tab["barLeft"] and tab["right"] <= tab["barRight"], tab
