@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
@@ -11,6 +11,7 @@ from chalicelib.answers import ErrorAnswers
 from chalicelib.errors import Invalid, Missing, Refused
 from chalicelib.guard import StaffGuard, require, station_scope, valid
 from chalicelib.responses import (
+    ACTIVITY_NOT_FOUND_MESSAGE,
     EXPORT_CONFLICT_MESSAGE,
     EXPORT_NOT_FOUND_MESSAGE,
     MEMBER_NOT_FOUND_MESSAGE,
@@ -79,6 +80,27 @@ def post_study():
     return _accept(forms.FORMS["study"])
 
 
+@app.route("/attendance", methods=["POST"], content_types=[bodies.JSON_TYPE], cors=CORS)
+@answered
+def post_attendance():
+    """Record one attendance of an activity from this phone, scanned during its time window."""
+    return _accept(forms.FORMS["attendance"])
+
+
+@app.route("/activities/{activity_id}", methods=["GET"], cors=CORS)
+@answered
+def get_activity_places(activity_id):
+    """Say how many places an activity has taken and whether it is full, without personal data."""
+    from chalicelib.activities import read_activity
+
+    activity = read_activity(config.get_content_ids(), activity_id)
+    if activity is None:
+        raise Missing(ACTIVITY_NOT_FOUND_MESSAGE)
+    signed, waited = config.get_activities().counts(activity.id)
+    full = activity.capacity is not None and signed >= activity.capacity
+    return {"id": activity.id, "capacity": activity.capacity, "signed": signed, "waiting": waited, "full": full}
+
+
 @app.route("/forms/request/{ticket}", methods=["GET"], cors=CORS)
 @answered
 def get_request_status(ticket):
@@ -94,11 +116,27 @@ def _accept(form: forms.FormDef):
     content = config.get_content_ids()
     # A team field (the volunteer form, the service report) is a choice among the content's teams.
     form = forms.with_teams(form, content.teams)
+    if not form.by_activity:
+        return submissions.accept(
+            form,
+            _current_request().raw_body,
+            store.save,
+            answered.responder(),
+            lambda clean: references.unknown_references(form, clean, content, store.is_registered),
+        )
+    # Imported for sign-ups and attendance only: the other forms' cold start never loads it.
+    from chalicelib.activities import read_activity, timing_problems
 
-    def unknown_references(clean: dict) -> dict[str, str]:
-        return references.unknown_references(form, clean, content, store.is_registered)
+    activities = config.get_activities()
 
-    return submissions.accept(form, _current_request().raw_body, store, answered.responder(), unknown_references)
+    def problems(clean: dict) -> dict[str, str]:
+        found = references.unknown_references(form, clean, content, store.is_registered)
+        return {**timing_problems(form, clean, content, datetime.now(UTC)), **found}
+
+    def save(form: forms.FormDef, submission_id: str, clean: dict):
+        return activities.save(form, submission_id, clean, read_activity(content, clean["activity"]))
+
+    return submissions.accept(form, _current_request().raw_body, save, answered.responder(), problems)
 
 
 # ---- Staff routes: every one behind staff_only (a valid token; role and stations checked) ----
@@ -216,7 +254,8 @@ def staff_submissions(staff, form_name):
     from chalicelib.records import public_record, record_filter, team_filter
 
     form = forms.FORMS.get(form_name)
-    if form is None:
+    # Sign-ups and attendance are listed by activity (/staff/activities/{id}), not by day.
+    if form is None or form.by_activity:
         raise Missing(NOT_FOUND_MESSAGE)
     query = valid(staffinput.parse_list_query(form, _query(), _today(), config.get_content_ids().branches))
     station, scope = station_scope(staff, form, query.station)
@@ -522,6 +561,82 @@ def export_worker(event):
         receives = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
         seconds_left = event.context.get_remaining_time_in_millis() / 1000
         run_in_worker(job_of_message(record.body), _export_parts(), seconds_left, receives >= MAX_RECEIVES)
+
+
+def _activity_in_scope(staff, activity_id: str):
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.activities import read_activity
+
+    activity = read_activity(config.get_content_ids(), activity_id)
+    if activity is None:
+        raise Missing(ACTIVITY_NOT_FOUND_MESSAGE)
+    # A station's staff see the activities held at their stations.
+    require(staff.may_see_station(activity.station))
+    return activity
+
+
+@app.route("/staff/activities", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_activities(staff):
+    """List the activities the token may see, with places taken and the waiting list's length."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib.activityrecords import visible_activities
+
+    activities = visible_activities(config.get_content_ids(), staff)
+    counts = config.get_staff().activities.counts(activity.id for activity in activities)
+    items = []
+    for activity in sorted(activities, key=lambda activity: activity.start, reverse=True):
+        signed, waited = counts[activity.id]
+        items.append({**activity.public(), "signed": signed, "waiting": waited})
+    return {"items": items}
+
+
+@app.route("/staff/activities/{activity_id}", methods=["GET"], cors=STAFF_CORS)
+@staff_only()
+def staff_activity(staff, activity_id):
+    """Show an activity's sign-ups (each marked attended or not), waiting list and attendance."""
+    activity = _activity_in_scope(staff, activity_id)
+    side = config.get_staff()
+    lists = side.activities.lists(activity)
+    ids = [item["id"] for name in ("signups", "waiting", "attendance") for item in lists[name]]
+    if ids:
+        side.audit.record(staff, "activity.read", ids, {"activity": activity.id})
+    return {"activity": activity.public(), **lists}
+
+
+@app.route("/staff/activities/{activity_id}/attendance", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only()
+def staff_activity_attendance(staff, activity_id):
+    """Mark a signed-up member as attended (for members without a phone at hand)."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import staffinput
+
+    signup_id = valid(staffinput.parse_mark_attendance(_body()))
+    activity = _activity_in_scope(staff, activity_id)
+    result = config.get_staff().activities.mark_attendance(activity, signup_id, staff)
+    return Response(body={"id": result.id, **result.detail}, status_code=201 if result.created else 200)
+
+
+@app.route("/staff/activities/{activity_id}/exports", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
+@staff_only()
+def staff_activity_export(staff, activity_id):
+    """Write an activity's sign-ups or attendance to a CSV or XLSX file; answer a link that downloads it."""
+    # Staff only: imported here, so a member's cold start never loads it.
+    from chalicelib import exports, staffinput
+
+    form, file_format = valid(staffinput.parse_activity_export(_body()))
+    activity = _activity_in_scope(staff, activity_id)
+    side = config.get_staff()
+    lists = side.activities.lists(activity)
+    items = lists["signups"] + lists["waiting"] if form.name == "signup" else lists["attendance"]
+    filename, fallback = exports.activity_export_filenames(form, activity.id, activity.title, file_format)
+    columns = exports.columns_for(form, config.get_content_ids().stations)
+    # An activity's lists are as long as its places: one request writes them.
+    with exports.small_file(fallback, columns, form.title_zh, file_format, items) as (path, rows):
+        download = config.get_downloads().publish(path, filename, fallback, exports.CONTENT_TYPES[file_format])
+    detail = {"form": form.name, "activity": activity.id, "format": file_format, "rows": rows}
+    side.audit.record(staff, "export.create", [download.key], detail)
+    return {"url": download.url, "expires_at": download.expires_at, "filename": filename, "rows": rows}
 
 
 @app.route("/staff/people", methods=["GET"], cors=STAFF_CORS)

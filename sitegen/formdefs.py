@@ -10,6 +10,7 @@ FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
+from chalicelib.activities import page_texts as attendance_page_texts  # noqa: E402
 from chalicelib.contentids import CONTENT_IDS_FILE, ContentIds, write_content_ids  # noqa: E402
 from chalicelib.forms import FORMS, HONEYPOT_FIELD, TEAM_SERVICES, Field, FormDef, messages, with_teams  # noqa: E402
 from chalicelib.tickets import TICKET_PATTERN  # noqa: E402
@@ -23,6 +24,7 @@ __all__ = [
     "ContentIds",
     "Field",
     "FormDef",
+    "attendance_page_texts",
     "messages",
     "with_teams",
     "write_content_ids",

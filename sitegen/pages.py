@@ -19,7 +19,16 @@ from markupsafe import Markup
 from sitegen import geo
 from sitegen.activities import Activity
 from sitegen.content import Content
-from sitegen.formdefs import FORMS, HONEYPOT_FIELD, TICKET_PATTERN, Field, FormDef, messages, with_teams
+from sitegen.formdefs import (
+    FORMS,
+    HONEYPOT_FIELD,
+    TICKET_PATTERN,
+    Field,
+    FormDef,
+    attendance_page_texts,
+    messages,
+    with_teams,
+)
 from sitegen.hours import CHINA_TIME, DAY_NAMES_ZH, page_rule
 from sitegen.qr import QrCode
 from sitegen.services import HOSTS, SERVICES
@@ -66,7 +75,11 @@ class SiteSettings:
 RECORDED_WITHOUT_TYPING = {
     "source": "您是扫哪张海报或哪个驿站的二维码打开这张表的（用来了解各处宣传的效果）",
     "station": "诉求涉及的驿站（从驿站页面提交时自动填好，也可以自己选）",
+    "activity": "您报名的活动（从活动页面报名时自动填好）",
+    "waitlist": "活动满员时，您是否选择了加入候补名单",
 }
+# Public forms that live inside another page rather than at a page of their own.
+EMBEDDED_FORMS = ("signup",)
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ class PrivacyEntry:
 def privacy_entries() -> list[PrivacyEntry]:
     """What each public form collects, why, and for how long, as the privacy notice lists it."""
     entries = []
-    for name in FORM_PAGES:
+    for name in (*FORM_PAGES, *EMBEDDED_FORMS):
         form = FORMS[name]
         shown = [field for field in form.fields if field.kind not in ("hidden", "consent")]
         hidden = [field for field in form.fields if field.kind == "hidden"]
@@ -192,6 +205,7 @@ def _environment() -> jinja2.Environment:
         hours_rule_script=hours_rule_script,
         CHINA_OFFSET_MINUTES=page_rule()["utcOffsetMinutes"],
         icon=lambda name: Markup(icon_svg(name)),
+        attendance_margin=lambda texts: datetime.timedelta(minutes=texts["margin_minutes"]),
         icon_symbol=lambda name, symbol_id: Markup(icon_symbol(name, symbol_id)),
     )
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -416,6 +430,9 @@ def render_activity_page(activity: Activity, content: Content, settings: SiteSet
         qr=activity_qr(activity, settings),
         body=Markup(activity.body),
         settings=settings,
+        signup=FORMS["signup"],
+        signup_rules=messages(FORMS["signup"]),
+        attendance=attendance_page_texts(),
     )
 
 
@@ -437,10 +454,14 @@ def content_form(form_name: str, content: Content) -> FormDef:
 def render_staff_page(content: Content, settings: SiteSettings) -> str:
     """The staff console's page: its choices and forms come from the API's own definitions."""
     # functions/ is on the path once sitegen.formdefs is imported (above).
+    from chalicelib.activities import STATUS_LABELS as SIGNUP_LABELS
+    from chalicelib.activities import WAY_LABELS
     from chalicelib.forms import DEFAULT_MAX_LENGTH
     from chalicelib.staffinput import (
+        ACTIVITY_EXPORT_FIELDS,
         APPROVAL_LABELS,
         DATE_PATTERN,
+        DAY_LISTED_FORMS,
         FOLLOW_UP_FIELDS,
         FORMATS,
         LIAISON_FIELDS,
@@ -481,6 +502,9 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         "teams": teams,
         "approvals": APPROVAL_LABELS,
         "reviews": REVIEW_LABELS,
+        "signup_statuses": SIGNUP_LABELS,
+        "ways": WAY_LABELS,
+        "activity_lists": {choice.value: choice.zh for choice in ACTIVITY_EXPORT_FIELDS[0].choices},
     }
     # A station token's stations are picked by name from the content's stations, as the API checks them.
     new_token_fields = token_fields({station.id: station.name for station in content.stations})
@@ -504,7 +528,8 @@ def render_staff_page(content: Content, settings: SiteSettings) -> str:
         approvals=APPROVAL_LABELS,
         date_pattern=DATE_PATTERN,
         default_max_length=DEFAULT_MAX_LENGTH,
-        forms=list(FORMS.values()),
+        # Sign-ups and attendance are listed and exported by activity, in the 活动 tab.
+        forms=list(DAY_LISTED_FORMS),
         stations=content.stations,
         branches=content.branches,
         statuses=STATUS_LABELS,

@@ -8,6 +8,7 @@ imports what it drives when a test first asks for it."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import http.client
 import json
 import os
@@ -371,6 +372,26 @@ def run_export_worker(sqs_client, environment: dict[str, str]) -> int:
 
 
 # The content the API tests hand the app, as the build hands it the site's own.
+CHINA = datetime.timezone(datetime.timedelta(hours=8))
+STARTED = datetime.datetime.now(CHINA).replace(second=0, microsecond=0)
+
+
+def test_activity(station: str, start: datetime.datetime = datetime.datetime(2099, 6, 1, 9, tzinfo=CHINA)) -> dict:
+    """An activity of two hours at a station; by default far enough ahead that a sign-up is always on time."""
+    return {
+        "title": "测试活动",
+        "kind": "培训",
+        "start": start.isoformat(timespec="minutes"),
+        "end": (start + datetime.timedelta(hours=2)).isoformat(timespec="minutes"),
+        "capacity": None,
+        "deadline": None,
+        "online": False,
+        "link": None,
+        "station": station,
+        "branch": None,
+    }
+
+
 TEST_CONTENT_IDS = ContentIds(
     {"station-01": "测试一号驿站", "station-02": "测试二号驿站"},
     {
@@ -381,6 +402,12 @@ TEST_CONTENT_IDS = ContentIds(
     },
     branches={"branch-01": "测试一号支部", "branch-02": "测试二号支部"},
     teams={"team-01": "测试一队", "team-02": "测试二队"},
+    activities={
+        "activity-01": test_activity("station-01"),
+        "activity-02": test_activity("station-02"),
+        # Starts half an hour after the tests start: sign-ups still open, attendance open already.
+        "activity-now": test_activity("station-01", STARTED + datetime.timedelta(minutes=30)),
+    },
 )
 
 

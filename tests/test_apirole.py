@@ -18,7 +18,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import botocore.awsrequest
 import botocore.handlers
@@ -354,6 +354,20 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str], worker_
     assert ok(api.get(f"/staff/service/totals?{today}", headers=admin))["total"]["records"] == 2
     service_export = json.dumps({"format": "xlsx", "from": TODAY, "to": TODAY}).encode()
     assert ok(api.post("/staff/service/exports", headers=admin, body=service_export))["rows"] == 2
+
+    # Activities: a sign-up, places, an attendance linked to it, the staff's view, marking and export.
+    signup = {"activity": "activity-now", "name": "高明", "mobile": STAFF_REGISTRATION["mobile"], "consent": True}
+    signed = post_submission(api, "/forms/signup", signup)["id"]
+    assert ok(api.get("/activities/activity-now"))["signed"] == 1
+    scanned = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    scan = {"activity": "activity-now", "phone": str(uuid.uuid4()), "scanned_at": scanned, "way": "door"}
+    post_submission(api, "/attendance", {**scan, "signup": signed})
+    ok(api.get("/staff/activities", headers=station))
+    assert ok(api.get("/staff/activities/activity-now", headers=station))["signups"][0]["attended"]
+    mark = json.dumps({"signup": signed}).encode()
+    assert ok(api.post("/staff/activities/activity-now/attendance", headers=admin, body=mark))["already"]
+    body = json.dumps({"list": "signup", "format": "xlsx"}).encode()
+    assert ok(api.post("/staff/activities/activity-now/exports", headers=station, body=body))["rows"] == 1
 
     # Exports (both formats, a station's too) done in the request and followed, then the same
     # left to the worker; finding and erasing a person, the audit log.

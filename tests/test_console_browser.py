@@ -110,6 +110,7 @@ def test_every_tab_can_be_seen_and_tapped_at_390_px(stack, phone, text_size):
         "overview",
         "records",
         "export",
+        "activities",
         "people",
         "audit",
         "report",

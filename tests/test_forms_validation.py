@@ -46,6 +46,14 @@ VALID = {
     },
     "checkin": {"station": "station-01"},
     "study": {"lesson": "lesson-01", "member": MEMBER_ID},
+    "signup": {"activity": "dangke-2026-10", "name": "王小明", "mobile": "139 1234 5678", "consent": True},
+    "attendance": {
+        "activity": "dangke-2026-10",
+        "phone": MEMBER_ID,
+        "scanned_at": "2026-10-18T11:35:02.123Z",
+        "way": "door",
+        "signup": MEMBER_ID,
+    },
 }
 # The forms as the API checks them with one team, "t", in the content.
 TEAMED = {name: forms.with_teams(form, {"t": "一队"}) for name, form in FORMS.items()}
@@ -56,6 +64,8 @@ CLEAN = {
     "service": VALID["service"],
     "checkin": VALID["checkin"],
     "study": VALID["study"],
+    "signup": {**VALID["signup"], "mobile": "13912345678"},
+    "attendance": VALID["attendance"],
 }
 
 
@@ -121,6 +131,13 @@ def test_valid_example_is_accepted_and_cleaned(form_name):
         ("checkin", {"station": "s" * 65}, "station", "驿站编号不正确，请重新打开页面"),
         ("study", {"lesson": None}, "lesson", "缺少课程编号，请重新打开页面"),
         ("study", {"member": "not-a-uuid"}, "member", "登记编号不正确，请重新打开页面"),
+        ("signup", {"activity": None}, "activity", "缺少活动编号，请重新打开页面"),
+        ("signup", {"waitlist": "maybe"}, "waitlist", "候补标记不正确，请重新打开页面"),
+        ("signup", {"mobile": "12345"}, "mobile", "手机号码应为11位数字，以1开头"),
+        ("attendance", {"phone": None}, "phone", "缺少本机编号，请重新打开页面"),
+        ("attendance", {"scanned_at": "2026-10-18 11:35"}, "scanned_at", "签到时间不正确，请重新打开页面"),
+        ("attendance", {"way": "staff"}, "way", "签到方式不正确，请重新打开页面"),
+        ("attendance", {"signup": "nope"}, "signup", "报名编号不正确，请重新打开页面"),
     ],
 )
 def test_invalid_value_is_reported_in_chinese(form_name, changes, field, message):

@@ -11,7 +11,7 @@ from mkdocs.exceptions import Abort
 from test_build import copy_project
 
 from sitegen.formdefs import FORMS
-from sitegen.pages import FORM_PAGES
+from sitegen.pages import EMBEDDED_FORMS, FORM_PAGES
 from sitegen.site import ROOT, build_site
 
 SITE_URL = "https://example.org/sanwei/"
@@ -80,7 +80,9 @@ def test_the_privacy_notice_puts_each_fact_on_its_own_line(built):
     items = privacy_items(built)
     facts = ("您填写的：", "另外记下：", "用途和保存期限：")
     listed = [item for item in items if item.startswith(facts)]
-    assert len([item for item in listed if item.startswith("用途和保存期限：")]) == len(FORM_PAGES)
+    assert len([item for item in listed if item.startswith("用途和保存期限：")]) == len(FORM_PAGES) + len(
+        EMBEDDED_FORMS
+    )
     for item in listed:
         assert sum(item.count(fact) for fact in facts) == 1, item
 
@@ -91,7 +93,7 @@ def test_the_privacy_notice_shows_no_internal_field_names(built):
     assert {"来源标记", "驿站编号"} <= internal
     for label in internal:
         assert label not in text
-    for name in FORM_PAGES:
+    for name in (*FORM_PAGES, *EMBEDDED_FORMS):
         for field in FORMS[name].fields:
             assert not re.search(rf"\b{field.name}\b", text), field.name
 

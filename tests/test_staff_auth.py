@@ -24,6 +24,7 @@ TODAY = datetime.now(OFFICE_TZ).date().isoformat()
 # {t2} one at station-02, {member} a registered member, {mobile} their number, {colleague}
 # another member of staff's token, {job} an export job of the station-01 token's, {admin_job}
 # one of an admin's. Each export asked for gets a new job id (see call).
+# {signup} is a sign-up for activity-01 (at station-01).
 # Today only: every day asked for is a Query per shard, and the records are all from today.
 ONE_DAY = f"from={TODAY}&to={TODAY}"
 EXPORT = {"form": "checkin", "format": "csv", "from": TODAY, "to": TODAY}
@@ -36,6 +37,8 @@ TEAM_DECISION = {"team": "team-01", "decision": "approved"}
 SERVICE = {"team": "team-01", "date": TODAY, "what": "给小区送生活物资", "times": "5", "hours": "2", "people": "1"}
 REVIEW = {"decision": "confirmed"}
 SERVICE_EXPORT = {"format": "csv", "from": TODAY, "to": TODAY}
+MARK = {"signup": "{signup}"}
+ACTIVITY_EXPORT = {"list": "signup", "format": "csv"}
 ROUTES = [
     # Every valid token may ask whom it belongs to: this route has no scope to be outside of.
     ("/staff/me", "GET", "/staff/me", None, None),
@@ -92,6 +95,29 @@ ROUTES = [
         ("/staff/exports", {**EXPORT, "station": "station-02"}),
     ),
     ("/staff/exports/{job_id}", "GET", "/staff/exports/{job}", None, ("/staff/exports/{admin_job}", None)),
+    # A station token's list holds its own stations' activities: nothing to be outside of.
+    ("/staff/activities", "GET", "/staff/activities", None, None),
+    (
+        "/staff/activities/{activity_id}",
+        "GET",
+        "/staff/activities/activity-01",
+        None,
+        ("/staff/activities/activity-02", None),
+    ),
+    (
+        "/staff/activities/{activity_id}/attendance",
+        "POST",
+        "/staff/activities/activity-01/attendance",
+        MARK,
+        ("/staff/activities/activity-02/attendance", MARK),
+    ),
+    (
+        "/staff/activities/{activity_id}/exports",
+        "POST",
+        "/staff/activities/activity-01/exports",
+        ACTIVITY_EXPORT,
+        ("/staff/activities/activity-02/exports", ACTIVITY_EXPORT),
+    ),
     ("/staff/people", "GET", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/people", "DELETE", "/staff/people?mobile={mobile}", None, ("/staff/people?mobile={mobile}", None)),
     ("/staff/report", "GET", f"/staff/report?{ONE_DAY}", None, (f"/staff/report?{ONE_DAY}", None)),
@@ -145,6 +171,8 @@ SCOPED_IDS = [f"{method} {path}" for method, path, _, scope in SCOPED]
 STATION_IDS = {"GET /staff/me", f"GET /staff/stats?{ONE_DAY}", f"GET /staff/submissions/request?{ONE_DAY}"}
 STATION_IDS |= {"POST /staff/exports", "GET /staff/exports/{job}"}
 STATION_IDS |= {"GET /staff/requests/{t1}", "PATCH /staff/requests/{t1}"}
+STATION_IDS |= {"GET /staff/activities", "GET /staff/activities/activity-01"}
+STATION_IDS |= {"POST /staff/activities/activity-01/attendance", "POST /staff/activities/activity-01/exports"}
 STATION_CALLS = [call for call, name in zip(CALLS, CALL_IDS, strict=True) if name in STATION_IDS]
 
 
@@ -152,6 +180,8 @@ def call(api, method, path, body, world, headers):
     """Make one staff request, with the world's record ids in the path (and an export a new job's id)."""
     if body is not None and body.get("form") == EXPORT["form"]:
         body = {**body, "job": str(uuid.uuid4())}
+    if body is not None:
+        body = {key: value.format(**world) if isinstance(value, str) else value for key, value in body.items()}
     data = json.dumps(body).encode() if body is not None else b""
     return api.request(method, path.format(**world), headers=headers, body=data)
 
@@ -186,9 +216,14 @@ BAD_TOKENS = {
 }
 
 
-def with_colleague(world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
-    """The world and a colleague's token, for the routes that revoke one."""
-    return {**world, "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id}
+def with_colleague(api, world: dict[str, str], tokens: TokenStore) -> dict[str, str]:
+    """The world, a colleague's token (for the routes that revoke one) and a sign-up (to mark attended)."""
+    signup = {"activity": "activity-01", "name": "王小明", "mobile": "13912345678", "consent": True}
+    return {
+        **world,
+        "colleague": tokens.create("同事丁", "station", ("station-02",), 30).record.id,
+        "signup": post_submission(api, "/forms/signup", signup)["id"],
+    }
 
 
 def export_job(table, token) -> str:
@@ -232,7 +267,7 @@ def world(api, staff_world, token_store, station_token, admin_token, submissions
         "job": export_job(submissions_table, station_token),
         "admin_job": export_job(submissions_table, admin_token),
     }
-    return {**with_volunteer(with_colleague(staff_world, token_store), api), **jobs}
+    return {**with_volunteer(with_colleague(api, staff_world, token_store), api), **jobs}
 
 
 def request_state(submissions_table, world):
@@ -264,7 +299,7 @@ def shared(chalice_app, dynamodb_client, dynamodb_endpoint, exports_bucket, cont
     ) as (api, table):
         # Refused calls never reach a job: any id will do.
         jobs = {"job": str(uuid.uuid4()), "admin_job": str(uuid.uuid4())}
-        world = {**with_volunteer(with_colleague(make_staff_world(api), TokenStore(table)), api), **jobs}
+        world = {**with_volunteer(with_colleague(api, make_staff_world(api), TokenStore(table)), api), **jobs}
         admin = TokenStore(table).create("管理员甲", "admin", (), 30)
         yield api, world, table, admin
 
@@ -362,6 +397,7 @@ def test_every_staff_route_is_in_the_readme(chalice_app):
         "{token_id}": "{id}",
         "{form_name}": "{form}",
         "{job_id}": "{job}",
+        "{activity_id}": "{id}",
         "{volunteer_id}": "{id}",
         "{report_id}": "{id}",
     }

@@ -17,6 +17,9 @@ from chalicelib.personkeys import PersonKeys
 from chalicelib.store import SubmissionStore
 
 if TYPE_CHECKING:
+    from chalicelib.activities import ActivityStore
+    from chalicelib.activityrecords import ActivityRecords
+
     # The staff side's modules are imported where its parts are built (_build_staff,
     # _build_downloads): a member's form never loads them, so its cold start stays short.
     from chalicelib.audit import AuditLog
@@ -94,6 +97,7 @@ class StaffSide:
     export_jobs: ExportJobs
     write_shards: int
     service: ServiceRecords
+    activities: ActivityRecords
 
 
 def read_exports_bucket() -> str:
@@ -135,6 +139,13 @@ def get_store() -> SubmissionStore:
     # chalice local serves requests on threads; boto3 sessions must not be built concurrently.
     with _store_lock:
         return _build_store(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
+
+
+def get_activities() -> ActivityStore:
+    """Return the activities' sign-ups and attendance for the current settings, built once and then reused."""
+    settings = read_settings()
+    with _store_lock:
+        return _build_activities(settings.table_name, settings.region, settings.endpoint_url, settings.write_shards)
 
 
 def get_staff() -> StaffSide:
@@ -194,8 +205,20 @@ def _build_store(table_name: str, region: str | None, endpoint_url: str | None, 
 
 
 @lru_cache(maxsize=4)
+def _build_activities(
+    table_name: str, region: str | None, endpoint_url: str | None, write_shards: int
+) -> ActivityStore:
+    # Imported on the first sign-up or attendance: the other forms never use it.
+    from chalicelib.activities import ActivityStore
+
+    store = _build_store(table_name, region, endpoint_url, write_shards)
+    return ActivityStore(_table(table_name, region, endpoint_url), store)
+
+
+@lru_cache(maxsize=4)
 def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, write_shards: int) -> StaffSide:
     # Imported on the first staff request, not with the app: members' routes never use them.
+    from chalicelib.activityrecords import ActivityRecords
     from chalicelib.audit import AuditLog
     from chalicelib.dayindex import DayIndex
     from chalicelib.exportjobs import ExportJobs
@@ -219,6 +242,14 @@ def _build_staff(table_name: str, region: str | None, endpoint_url: str | None, 
         export_jobs=ExportJobs(table),
         write_shards=write_shards,
         service=ServiceRecords(table, records, audit),
+        activities=ActivityRecords(
+            table,
+            _build_store(table_name, region, endpoint_url, write_shards),
+            _build_activities(table_name, region, endpoint_url, write_shards),
+            records,
+            day_index,
+            audit,
+        ),
     )
 
 

@@ -146,6 +146,10 @@ class DayIndex:
             return found, None
         return found, Position(day, found[-1]["day_sk"])
 
+    def under(self, key: str) -> list[dict]:
+        """Return every item under one by_day key of its own (an activity's sign-ups, say), oldest first."""
+        return self._all_pages(self._params(key, True, self._page_size, (), None))
+
     def _params(
         self,
         key: str,

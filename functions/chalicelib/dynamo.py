@@ -26,6 +26,12 @@ _AUDIT = "audit#"
 _FOLLOW_UPS = "follow-ups#"
 _EXPORT_JOB = "export#"
 _SERVICE = "service#"
+_ACTIVITY = "activity#"
+_SIGNUP_PERSON = "signup-person#"
+_ATTENDED_PHONE = "attended-phone#"
+_ATTENDED_SIGNUP = "attended-signup#"
+_SIGNUPS = "signup#"
+_ATTENDANCE = "attend#"
 
 
 def submission_pk(submission_id: str) -> str:
@@ -71,6 +77,36 @@ def service_pk(record_id: str) -> str:
 def team_service_day_key(team: str) -> str:
     """Return the by_day partition key under which a team's service records are listed, by service date."""
     return f"{_SERVICE}{team}"
+
+
+def activity_counter_pk(activity_id: str) -> str:
+    """Return the key of an activity's counter item: places taken and waiting-list places given."""
+    return f"{_ACTIVITY}{activity_id}"
+
+
+def signup_person_pk(activity_id: str, person: str) -> str:
+    """Return the key that makes one sign-up per person (a person key) per activity."""
+    return f"{_SIGNUP_PERSON}{activity_id}#{person}"
+
+
+def attended_phone_pk(activity_id: str, phone_id: str) -> str:
+    """Return the key that makes one attendance per phone per activity; it points to the attendance."""
+    return f"{_ATTENDED_PHONE}{activity_id}#{phone_id}"
+
+
+def attended_signup_pk(activity_id: str, signup_id: str) -> str:
+    """Return the key that makes one attendance per sign-up; it points to the attendance."""
+    return f"{_ATTENDED_SIGNUP}{activity_id}#{signup_id}"
+
+
+def signups_day_key(activity_id: str) -> str:
+    """Return the by_day partition key under which an activity's sign-ups are listed."""
+    return f"{_SIGNUPS}{activity_id}"
+
+
+def attendance_day_key(activity_id: str) -> str:
+    """Return the by_day partition key under which an activity's attendance is listed."""
+    return f"{_ATTENDANCE}{activity_id}"
 
 
 def day_key(prefix: str, day: date, shard: int) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib.activities import STATUS_LABELS as SIGNUP_LABELS
+from chalicelib.activities import WAY_LABELS
 from chalicelib.forms import FormDef
 from chalicelib.staffinput import APPROVAL_LABELS, REVIEW_LABELS
 from chalicelib.store import OFFICE_TZ, parse_timestamp
@@ -167,6 +169,18 @@ _VOLUNTEER_COLUMNS = (
 _SERVICE_COLUMNS = (
     Column("核实结果", "text", 10, lambda item: REVIEW_LABELS.get(item.get("review", {}).get("state", ""), "待核实")),
 )
+_SIGNUP_COLUMNS = (
+    Column("报名状态", "text", 10, lambda item: SIGNUP_LABELS.get(item.get("status", ""), item.get("status"))),
+    Column("序号", "number", 6, lambda item: item.get("place")),
+    Column("是否签到", "text", 9, lambda item: "已签到" if item.get("attended") else "未签到"),
+)
+_ATTENDANCE_COLUMNS = (
+    Column("签到方式", "text", 12, lambda item: WAY_LABELS.get(item["data"].get("way"), item["data"].get("way"))),
+    Column("签到时刻", "datetime", 20, lambda item: office_time(item["data"].get("scanned_at"))),
+    Column("代签工作人员", "text", 12, lambda item: item.get("by_name")),
+)
+# Values a column of their own shows better than the raw field: how and when someone signed in.
+_SHOWN_ELSEWHERE = {"signup": ("waitlist",), "attendance": ("way", "scanned_at")}
 
 
 def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column, ...]:
@@ -180,7 +194,7 @@ def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column
         if field.name == "station":
             columns += _station_columns(field, station_names)
         # A stored submission always had consent: a column of "yes" says nothing.
-        elif field.kind != "consent":
+        elif field.kind != "consent" and field.name not in _SHOWN_ELSEWHERE.get(form.name, ()):
             columns.append(_field_column(field))
     if form.issues_ticket:
         columns += _REQUEST_COLUMNS
@@ -190,6 +204,10 @@ def columns_for(form: FormDef, station_names: Mapping[str, str]) -> tuple[Column
         columns += _VOLUNTEER_COLUMNS
     if form.name == "service":
         columns += _SERVICE_COLUMNS
+    if form.name == "signup":
+        columns += _SIGNUP_COLUMNS
+    if form.name == "attendance":
+        columns += _ATTENDANCE_COLUMNS
     return tuple(columns)
 
 
@@ -341,6 +359,13 @@ def export_filenames(
     return "_".join(chinese) + f".{file_format}", "_".join(plain) + f".{file_format}"
 
 
+def activity_export_filenames(form: FormDef, activity_id: str, title: str, file_format: str) -> tuple[str, str]:
+    """Return (the file's Chinese name, an ASCII name) of an activity's sign-ups or attendance."""
+    # A title may hold a slash or other characters a file name cannot: those become "_".
+    safe_title = "".join("_" if character in '\\/:*?"<>|' else character for character in title)
+    return f"{form.title_zh}_{safe_title}.{file_format}", f"{form.name}_{activity_id}.{file_format}"
+
+
 def write_export(
     path: str, form: FormDef, file_format: str, items: Iterable[Mapping], station_names: Mapping[str, str]
 ) -> int:
@@ -376,11 +401,19 @@ def service_columns(team_names: Mapping[str, str]) -> tuple[Column, ...]:
 
 
 @contextlib.contextmanager
-def service_file(
-    file_format: str, items: Iterable[Mapping], team_names: Mapping[str, str], filename: str
+def small_file(
+    filename: str, columns: tuple[Column, ...], title: str, file_format: str, items: Iterable[Mapping]
 ) -> Iterator[tuple[str, int]]:
-    """Write confirmed service records to a temporary file; yield (path, rows). They are few (a team
-    records a handful a day), so no deadline is kept. The file is deleted when the block ends."""
+    """Write a few records (a team's service, an activity's lists: what one request writes with time
+    to spare) to a temporary file; yield (path, rows). The file is deleted when the block ends."""
+    # Lambda may write only under /tmp; the file leaves it as soon as it is uploaded.
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, filename)
-        yield path, write_rows(path, service_columns(team_names), SERVICE_TITLE, file_format, items)
+        yield path, write_rows(path, columns, title, file_format, items)
+
+
+def service_file(
+    file_format: str, items: Iterable[Mapping], team_names: Mapping[str, str], filename: str
+) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    """Write confirmed service records to a temporary file (a team records a handful a day)."""
+    return small_file(filename, service_columns(team_names), SERVICE_TITLE, file_format, items)

@@ -48,12 +48,14 @@ MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 SLUG_PATTERN_40 = r"^[a-z0-9\-]{1,40}$"
 SLUG_PATTERN_64 = r"^[a-z0-9\-]{1,64}$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# A moment as the page's Date.prototype.toISOString() writes it (UTC, milliseconds).
+UTC_MOMENT_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
 # Mobile numbers are typed with spaces or hyphens, or copied with the country code.
 MOBILE_REMOVED_CHARACTERS = " -"
 MOBILE_COUNTRY_PREFIX = "+86"
 
 # Routes of the forms that page JavaScript sends without a rendered form.
-_EVENT_PATHS = {"checkin": "/checkins", "study": "/study"}
+_EVENT_PATHS = {"checkin": "/checkins", "study": "/study", "attendance": "/attendance"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class FormDef:
     fields: tuple[Field, ...]
     public: bool = True  # a rendered page with a honeypot; False for events sent by page JS
     issues_ticket: bool = False  # answers carry a ticket to look the status up by
+    # Listed by the activity it names (chalicelib/activities.py), not by office day.
+    by_activity: bool = False
 
     @property
     def api_path(self) -> str:
@@ -114,6 +118,9 @@ _NAME = Field("name", "text", "姓名", "Name", min_length=2, max_length=20)
 _MOBILE = Field(
     "mobile", "mobile", "手机号码", "Mobile number", max_length=20, help_zh="11位手机号码，联系人用它和您联系"
 )
+_ACTIVITY = Field("activity", "hidden", "活动编号", "Activity", max_length=64, pattern=SLUG_PATTERN_64)
+# The registration made on this phone, when there is one (as for study marks).
+_MEMBER = Field("member", "hidden", "登记编号", "Registration id", required=False, max_length=36, pattern=UUID_PATTERN)
 
 REGISTRATION = FormDef(
     name="registration",
@@ -304,11 +311,54 @@ STUDY = FormDef(
     public=False,
     fields=(
         Field("lesson", "hidden", "课程编号", "Lesson", max_length=64, pattern=SLUG_PATTERN_64),
-        Field("member", "hidden", "登记编号", "Registration id", required=False, max_length=36, pattern=UUID_PATTERN),
+        _MEMBER,
     ),
 )
 
-FORMS: dict[str, FormDef] = {f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, SERVICE, CHECKIN, STUDY)}
+SIGNUP = FormDef(
+    name="signup",
+    title_zh="活动报名",
+    title_en="Activity sign-up",
+    intro_zh="填写姓名和手机号码报名，组织者会按这个号码通知您活动的安排。",
+    privacy_zh=(
+        "本平台主办单位收集您的姓名和手机号码，仅用于这次活动的报名、通知和签到统计，不公开、不用于其他用途。"
+        "信息保存两年，到期自动删除；您也可以随时告诉组织者或任一驿站删除。"
+    ),
+    retention_days=730,
+    by_activity=True,
+    fields=(
+        _ACTIVITY,
+        _NAME,
+        _MOBILE,
+        # Set by the page when the member chose the waiting list of a full activity.
+        Field("waitlist", "hidden", "候补标记", "Waiting list", required=False, max_length=3, pattern=r"^yes$"),
+        _CONSENT,
+    ),
+)
+
+ATTENDANCE = FormDef(
+    name="attendance",
+    title_zh="活动签到",
+    title_en="Activity attendance",
+    intro_zh="在活动现场扫码签到，或从活动页面打开线上活动的链接时签到。",
+    privacy_zh="签到记录活动、时间和本机的随机编号；本机登记或报名过时，连同登记或报名编号，不收集其他个人信息。",
+    retention_days=730,
+    public=False,
+    by_activity=True,
+    fields=(
+        _ACTIVITY,
+        # A random id the page keeps in localStorage: one attendance per phone per activity.
+        Field("phone", "hidden", "本机编号", "Phone id", max_length=36, pattern=UUID_PATTERN),
+        Field("scanned_at", "hidden", "签到时间", "Scanned at", max_length=24, pattern=UTC_MOMENT_PATTERN),
+        Field("way", "hidden", "签到方式", "How", max_length=6, pattern=r"^(door|online)$"),
+        _MEMBER,
+        Field("signup", "hidden", "报名编号", "Sign-up id", required=False, max_length=36, pattern=UUID_PATTERN),
+    ),
+)
+
+FORMS: dict[str, FormDef] = {
+    f.name: f for f in (REGISTRATION, REQUEST, VOLUNTEER, SERVICE, CHECKIN, STUDY, SIGNUP, ATTENDANCE)
+}
 
 
 def with_teams(form: FormDef, teams: Mapping[str, str]) -> FormDef:

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
-from chalicelib.dynamo import BY_PERSON_INDEX, PERSON_KEY_ATTRIBUTE, is_cancelled_by_condition, service_pk, ticket_pk
+from chalicelib.activities import erase_actions
+from chalicelib.dynamo import (
+    BY_PERSON_INDEX,
+    PERSON_KEY_ATTRIBUTE,
+    is_cancelled_by_condition,
+    service_pk,
+    ticket_pk,
+)
 from chalicelib.followups import archive_keys, with_archived_follow_ups
 from chalicelib.personkeys import PersonKeys
 from chalicelib.store import TOMBSTONE, format_timestamp
@@ -75,6 +82,8 @@ class People:
                 actions.append({"Delete": {"TableName": self._table.name, "Key": {"pk": service_pk(item["id"])}}})
             # A member's older follow-ups go with the member.
             actions += [{"Delete": {"TableName": self._table.name, "Key": key}} for key in archive_keys(item)]
+            # A sign-up gives its place back; a sign-up or attendance drops the items keeping it unique.
+            actions += erase_actions(self._table.name, item)
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 
+from chalicelib.activities import HOLDS
 from chalicelib.dayindex import DayIndex, Filter, Position, combine
 from chalicelib.dynamo import PERSON_KEY_ATTRIBUTE, submission_pk, ticket_pk
 from chalicelib.followups import ARCHIVES, with_archived_follow_ups
@@ -17,7 +18,7 @@ from chalicelib.tickets import normalize_ticket
 TEAM_DECISION = "team_decision"
 # Keys and bookkeeping that say nothing to staff.
 INTERNAL_ATTRIBUTES = frozenset(
-    {"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", PERSON_KEY_ATTRIBUTE, ARCHIVES}
+    {"pk", "day_key", "day_sk", "shard", "write_shards", "content_hash", PERSON_KEY_ATTRIBUTE, ARCHIVES, HOLDS}
 )
 
 

@@ -1,4 +1,4 @@
-"""Whether a submission's references exist: the station, lesson and registration it names."""
+"""Whether a submission's references exist: the station, lesson, activity and registration it names."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from chalicelib.forms import FormDef, field_messages, parse_submission_id
 def unknown_references(
     form: FormDef, clean: Mapping[str, object], content: ContentIds, is_registered: Callable[[str], bool]
 ) -> dict[str, str]:
-    """Return, by field, the stations, lessons and members named that do not exist (erased ones included)."""
+    """Return, by field, the stations, lessons, activities and members named that do not exist
+    (erased members included)."""
     exists = {
         "station": lambda value: value in content.stations,
         "lesson": lambda value: value in content.lessons,
+        "activity": lambda value: value in content.activities,
         # Registrations are stored under the id's canonical (lowercase) form.
         "member": lambda value: _is_stored_member(value, is_registered),
     }

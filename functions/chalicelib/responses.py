@@ -12,6 +12,7 @@ from chalicelib.forms import SUMMARY_MESSAGE, FormDef
 from chalicelib.store import SaveResult
 
 NOT_FOUND_MESSAGE = "没有这个表单"
+ACTIVITY_NOT_FOUND_MESSAGE = "没有这个活动，可能已经取消，请刷新活动列表"
 TICKET_NOT_FOUND_MESSAGE = "没有找到这个受理编号，请核对后再查"
 MEMBER_NOT_FOUND_MESSAGE = "没有找到这位登记的党员，可能已被删除"
 PERSON_NOT_FOUND_MESSAGE = "没有找到这个手机号码的任何记录"
@@ -61,7 +62,7 @@ class Responder:
 
     def saved(self, form: FormDef, result: SaveResult) -> Response:
         """Answer a stored (or repeated) submission: 201 or 200 JSON, or 303 to the thanks page."""
-        body = {"id": result.id}
+        body = {"id": result.id, **result.detail}
         if result.ticket:
             body["ticket"] = result.ticket
         if self.form_post:

@@ -17,6 +17,7 @@ from chalicelib.forms import (
     SERVICE_FIELDS,
     SLUG_PATTERN_64,
     TEAM_FIELD,
+    UUID_PATTERN,
     Choice,
     Field,
     FormDef,
@@ -106,8 +107,12 @@ BRANCH_FIELDS = (
     Field("branch", "choice", "所属支部", "Branch", help_zh="党员就近参加组织生活的支部（联系人之外）"),
     Field("note", "textarea", "备注", "Note", required=False, max_length=200),
 )
+# Sign-ups and attendance are listed and exported by activity (ACTIVITY_EXPORT_FIELDS), not by day.
+DAY_LISTED_FORMS = tuple(form for form in FORMS.values() if not form.by_activity)
 EXPORT_FIELDS = (
-    Field("form", "choice", "表单", "Form", choices=tuple(Choice(f.name, f.title_zh, f.name) for f in FORMS.values())),
+    Field(
+        "form", "choice", "表单", "Form", choices=tuple(Choice(f.name, f.title_zh, f.name) for f in DAY_LISTED_FORMS)
+    ),
     _FROM,
     _TO,
     _STATION,
@@ -115,6 +120,21 @@ EXPORT_FIELDS = (
     _BRANCH,
     Field("format", "choice", "文件格式", "Format", choices=tuple(Choice(k, v, k) for k, v in FORMATS.items())),
 )
+_FORMAT = EXPORT_FIELDS[-1]
+ACTIVITY_EXPORT_FIELDS = (
+    Field(
+        "list",
+        "choice",
+        "名单",
+        "List",
+        choices=(
+            Choice("signup", "报名和候补名单", "Sign-ups and waiting list"),
+            Choice("attendance", "签到名单", "Attendance"),
+        ),
+    ),
+    _FORMAT,
+)
+MARK_ATTENDANCE_FIELDS = (Field("signup", "text", "报名编号", "Sign-up id", max_length=36, pattern=UUID_PATTERN),)
 
 # Staff take a volunteer into a team (by default the one they asked for), or decline them.
 # The teams are the content's: team_decision_fields() gives the field its choices.
@@ -519,6 +539,22 @@ def parse_export(
         clean.get("branch"),
     )
     return wanted, {}
+
+
+def parse_activity_export(body: Mapping[str, object]) -> tuple[tuple[FormDef, str] | None, dict[str, str]]:
+    """Return (the form whose records go in the file, the file's format), or every error by field."""
+    clean, errors = _validate(ACTIVITY_EXPORT_FIELDS, body)
+    if errors:
+        return None, errors
+    return (FORMS[str(clean["list"])], str(clean["format"])), {}
+
+
+def parse_mark_attendance(body: Mapping[str, object]) -> tuple[str | None, dict[str, str]]:
+    """Return the id of the sign-up staff mark as attended (lowercase, as stored), or the error by field."""
+    clean, errors = _validate(MARK_ATTENDANCE_FIELDS, body)
+    if errors:
+        return None, errors
+    return str(clean["signup"]).lower(), {}
 
 
 def token_fields(stations: Mapping[str, str]) -> tuple[Field, ...]:

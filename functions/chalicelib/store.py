@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from botocore.exceptions import ClientError
@@ -36,11 +36,13 @@ TOMBSTONE = "tombstone"
 
 @dataclass(frozen=True)
 class SaveResult:
-    """What save() did: the id, the request's ticket if any, and whether it was new."""
+    """What save() did: the id, the request's ticket if any, whether it was new, and what else
+    the member is told (a sign-up's place, an attendance recorded before)."""
 
     id: str
     ticket: str | None
     created: bool
+    detail: dict = field(default_factory=dict)
 
 
 class Conflict(Exception):
@@ -109,7 +111,7 @@ class SubmissionStore:
             except ClientError as error:
                 if error_code(error) != "ConditionalCheckFailedException":
                     raise
-                return self._stored_result(item)
+                return self.stored_result(item)
             return SaveResult(submission_id, None, True)
 
     def get_request_status(self, ticket: str) -> dict | None:
@@ -198,7 +200,7 @@ class SubmissionStore:
                 )
             except ClientError as error:
                 if is_cancelled_by_condition(error, 0):
-                    return self._stored_result(item)
+                    return self.stored_result(item)
                 if is_cancelled_by_condition(error, 1):
                     # The ticket is taken: draw another.
                     continue
@@ -218,7 +220,9 @@ class SubmissionStore:
             "ConditionExpression": _NOT_EXISTS,
         }
 
-    def _stored_result(self, item: dict) -> SaveResult:
+    def stored_result(self, item: dict, detail: Callable[[dict], dict] | None = None) -> SaveResult:
+        """Answer a submission whose id is stored already: the same content (or erased) is a
+        repeat, with `detail` of the stored item; other content is a Conflict."""
         stored = self._table.get_item(Key={"pk": item["pk"]}, ConsistentRead=True).get("Item")
         if stored is None:
             # The condition saw an item that a consistent read no longer finds: let the client retry.
@@ -228,4 +232,4 @@ class SubmissionStore:
             return SaveResult(item["id"], stored.get("ticket"), False)
         if stored["content_hash"] != item["content_hash"]:
             raise Conflict(item["id"])
-        return SaveResult(item["id"], stored.get("ticket"), False)
+        return SaveResult(item["id"], stored.get("ticket"), False, detail(stored) if detail else {})

@@ -15,18 +15,20 @@ from chalice import Response
 from chalicelib import bodies, forms
 from chalicelib.errors import Invalid
 from chalicelib.responses import Responder
-from chalicelib.store import SaveResult, SubmissionStore
+from chalicelib.store import SaveResult
 from chalicelib.tickets import new_ticket
 
 # Given a submission's cleaned values, the stations, lessons and members it names that do
 # not exist, by field (chalicelib/references.py).
 ReferenceCheck = Callable[[dict], dict[str, str]]
+# Stores a validated submission once (SubmissionStore.save, or ActivityStore.save's sign-ups and attendance).
+Save = Callable[[forms.FormDef, str, dict], SaveResult]
 
 
 def accept(
     form: forms.FormDef,
     raw_body: bytes | str,
-    store: SubmissionStore,
+    save: Save,
     responder: Responder,
     unknown_references: ReferenceCheck,
 ) -> Response:
@@ -36,7 +38,7 @@ def accept(
         # Look exactly like a success so a bot learns nothing; store nothing.
         return responder.saved(form, decoy_result(form))
     submission_id, clean = validated(form, data, responder.form_post, unknown_references)
-    result = store.save(form, submission_id, clean)
+    result = save(form, submission_id, clean)
     return responder.saved(form, result)
 
 

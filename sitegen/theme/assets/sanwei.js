@@ -10,6 +10,11 @@
   var MEMBER_KEY = "sanwei.member.v1";
   var STUDIED_KEY = "sanwei.studied.v1";
   var TICKETS_KEY = "sanwei.tickets.v1";
+  // Per activity id, this phone's sign-up {id, status, place} and its attendance id.
+  var SIGNUPS_KEY = "sanwei.signups.v1";
+  var ATTENDED_KEY = "sanwei.attended.v1";
+  // A random id made once: the server records one attendance per phone per activity.
+  var PHONE_KEY = "sanwei.phone.v1";
   var STATUS_LABELS = { "new": "已受理，等待处理", in_progress: "处理中", resolved: "已解决" };
   var API = (document.querySelector('meta[name="sanwei-api"]') || {}).content || "";
   var queue = window.sanweiQueue;
@@ -38,6 +43,12 @@
     }
   }
 
+  function remember(key, name, value) {
+    var all = readJson(key, {});
+    all[name] = value;
+    writeJson(key, all);
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16);
@@ -61,6 +72,11 @@
     var data = event.detail.data || {};
     // Study marks from this phone are linked to the member's confirmed registration.
     if (event.detail.item.kind === "registration" && data.id) writeJson(MEMBER_KEY, data.id);
+    var activity = event.detail.item.body.activity;
+    if (event.detail.item.kind === "signup" && data.status) {
+      remember(SIGNUPS_KEY, activity, { id: data.id, status: data.status, place: data.place });
+    }
+    if (event.detail.item.kind === "attendance" && data.id) remember(ATTENDED_KEY, activity, data.id);
     // A request sent from the queue while the member was elsewhere never showed its
     // ticket: the status page lists this phone's tickets.
     if (data.ticket) {
@@ -181,12 +197,19 @@
 
     function answered(stored, answer) {
       button.disabled = false;
-      if (answer && answer.ok) {
+      var join = form.querySelector("[data-sanwei-waitlist]");
+      if (answer && answer.ok && form.hasAttribute("data-sanwei-stay")) {
+        // A sign-up stays on the activity's page, which shows the place it got.
+        form.hidden = true;
+        window.dispatchEvent(new CustomEvent("sanwei:stayed", { detail: { form: formName } }));
+      } else if (answer && answer.ok) {
         location.assign(thanksUrl(formName, answer.data));
       } else if (answer && answer.final) {
         // Refused for good: the member fixes the form and it goes as a new submission.
         form.elements.id.value = "";
         if (answer.data.errors) showErrors(form, answer.data.errors);
+        // A full activity: the same details can go on the waiting list.
+        if (join) join.hidden = !(answer.data.errors || {}).waitlist;
         say(result, answer.data.message || "提交没有成功，请稍后再试", false);
       } else if (stored) {
         // Kept on the phone and sent later: an empty form does not invite a second copy.
@@ -198,6 +221,14 @@
         // Neither sent nor kept: the form keeps what was typed (and its id) for another try.
         say(result, "网络不好，没有提交成功，手机也没能保存，请稍后再点提交。", false);
       }
+    }
+
+    var join = form.querySelector("[data-sanwei-waitlist]");
+    if (join) {
+      join.addEventListener("click", function () {
+        form.elements.waitlist.value = "yes";
+        form.requestSubmit();
+      });
     }
 
     form.addEventListener("submit", function (event) {
@@ -242,7 +273,7 @@
 
   /* ---- Check-ins and "studied" marks ---- */
 
-  function sendEvent(button, item, doneText) {
+  function sendEvent(button, item, doneText, done) {
     var box = button.closest("[data-sanwei-lesson], [data-sanwei-station]") || button.parentNode;
     var result = box.querySelector("[data-sanwei-result]") || document.querySelector("[data-sanwei-result]");
     button.disabled = true;
@@ -255,7 +286,8 @@
         try { localStorage.removeItem(MEMBER_KEY); } catch (e) { /* storage disabled: nothing kept */ }
         var body = Object.assign({}, item.body, { id: uuid() });
         delete body.member;
-        sendEvent(button, Object.assign({}, item, { body: body }), doneText);
+        sendEvent(button, Object.assign({}, item, { body: body }), doneText, done);
+        return;
       } else if (answer && answer.final) {
         button.disabled = false;
         say(result, answer.data.message || "没有成功，请稍后再试", false);
@@ -265,6 +297,7 @@
         button.disabled = false;
         say(result, "网络不好，没有记上，请稍后再点。", false);
       }
+      if (done) done();
     });
   }
 
@@ -303,6 +336,113 @@
       });
     });
     showStudied();
+  }
+
+  /* ---- Activities: places left, this phone's sign-up, attendance at the door and online ---- */
+
+  function setUpSignup(box) {
+    var activity = box.getAttribute("data-sanwei-signup");
+    var form = box.querySelector("form");
+    var places = box.querySelector("[data-sanwei-places]");
+    var mine = box.querySelector("[data-sanwei-mine]");
+    var now = Date.now();
+    var deadline = box.getAttribute("data-deadline");
+    var closed = now >= Date.parse(box.getAttribute("data-start")) || (deadline && now > Date.parse(deadline));
+
+    function showMine() {
+      var signup = readJson(SIGNUPS_KEY, {})[activity];
+      if (!signup) return false;
+      mine.hidden = false;
+      say(mine, signup.status === "waiting"
+        ? "您在候补名单的第 " + signup.place + " 位，有名额时组织者会联系您。"
+        : "您已报名，是第 " + signup.place + " 位。请按时参加，到场后扫门口的签到码。", true);
+      form.hidden = true;
+      return true;
+    }
+
+    window.addEventListener("sanwei:sent", showMine);
+    window.addEventListener("sanwei:stayed", showMine);
+    if (showMine()) return;
+    if (closed) {
+      form.hidden = true;
+      places.textContent = "报名已截止。";
+      return;
+    }
+    fetch(API + "activities/" + encodeURIComponent(activity), { credentials: "omit" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (!data) return;
+      if (data.full) {
+        places.textContent = "名额已满（" + data.capacity + " 人），您可以加入候补名单。";
+        form.elements.waitlist.value = "yes";
+        form.querySelector('button[type="submit"]').textContent = "加入候补名单";
+      } else if (data.capacity) {
+        places.textContent = "已报名 " + data.signed + " 人，还剩 " + (data.capacity - data.signed) + " 个名额。";
+      } else {
+        places.textContent = "已报名 " + data.signed + " 人。";
+      }
+    }, function () { /* offline: the form still goes through the queue, the server counts */ });
+  }
+
+  function phoneId() {
+    var id = readJson(PHONE_KEY, null);
+    if (!id) {
+      id = uuid();
+      writeJson(PHONE_KEY, id);
+    }
+    return id;
+  }
+
+  // "12月5日 14:30" in China time, as the server writes it (activities.office_text).
+  function chinaText(moment, offsetMinutes) {
+    var local = new Date(moment + offsetMinutes * 60000);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return (local.getUTCMonth() + 1) + "月" + local.getUTCDate() + "日 " + pad(local.getUTCHours()) + ":" + pad(local.getUTCMinutes());
+  }
+
+  // Why an attendance at `now` (ms) is refused, in the server's words, or null: the window
+  // (opens, closes in ms) and the words are the build's (activities.page_texts).
+  function attendanceProblem(now, opens, closes, texts) {
+    if (now < opens) return texts.not_open.replace("{opens}", chinaText(opens, texts.utc_offset_minutes));
+    if (now > closes) return texts.closed.replace("{closes}", chinaText(closes, texts.utc_offset_minutes));
+    return null;
+  }
+
+  function setUpAttendance(box) {
+    var activity = box.getAttribute("data-sanwei-attendance");
+    var texts = JSON.parse(box.getAttribute("data-texts"));
+    var opens = Date.parse(box.getAttribute("data-opens"));
+    var closes = Date.parse(box.getAttribute("data-closes"));
+    var result = box.querySelector("[data-sanwei-result]");
+
+    // Records this phone's attendance now, if the window is open; resolves when it is sent or kept.
+    function attend(way) {
+      var now = Date.now();
+      var problem = attendanceProblem(now, opens, closes, texts);
+      if (problem) return Promise.resolve(say(result, problem, false));
+      if (readJson(ATTENDED_KEY, {})[activity]) return Promise.resolve(say(result, "这部手机已经签过到了，谢谢参加！", true));
+      var body = { id: uuid(), activity: activity, phone: phoneId(), scanned_at: new Date(now).toISOString(), way: way };
+      var member = readJson(MEMBER_KEY, null);
+      var signup = readJson(SIGNUPS_KEY, {})[activity];
+      if (member) body.member = member;
+      if (signup) body.signup = signup.id;
+      var item = { path: "attendance", body: body, label: "活动签到 · " + pageTitle(), kind: "attendance" };
+      return new Promise(function (resolve) {
+        sendEvent(result, item, "签到成功，欢迎参加！", resolve);
+      });
+    }
+
+    if (new URLSearchParams(location.search).get("at") === "door") attend("door");
+    Array.prototype.forEach.call(document.querySelectorAll('[data-sanwei-online="' + activity + '"]'), function (link) {
+      link.addEventListener("click", function (event) {
+        var now = Date.now();
+        if (now < opens || now > closes) return attend("online"); // says why, records nothing, still opens it
+        event.preventDefault();
+        // The attendance is on the phone before the meeting opens; a slow network does not hold it up.
+        var leave = function () { location.assign(link.href); };
+        Promise.race([attend("online"), new Promise(function (resolve) { setTimeout(resolve, 1500); })]).then(leave);
+      });
+    });
   }
 
   /* ---- Opening hours: "open now" on a station's page, by assets/hours.js ---- */
@@ -382,13 +522,15 @@
   }
 
   // The checks the page shares with the server, held to the server's by one table of cases.
-  window.sanweiChecks = { checkField: checkField, ticketOf: ticketOf };
+  window.sanweiChecks = { checkField: checkField, ticketOf: ticketOf, attendanceProblem: attendanceProblem };
 
   function start() {
     // Without the outbox (a page cached from before it existed), forms post as plain forms.
     if (queue && API) {
       Array.prototype.forEach.call(document.querySelectorAll("form[data-sanwei-form]"), setUpForm);
       setUpEvents();
+      Array.prototype.forEach.call(document.querySelectorAll("[data-sanwei-signup]"), setUpSignup);
+      Array.prototype.forEach.call(document.querySelectorAll("[data-sanwei-attendance]"), setUpAttendance);
     }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-sanwei-status]"), setUpStatus);
     Array.prototype.forEach.call(document.querySelectorAll("[data-sanwei-thanks]"), setUpThanks);

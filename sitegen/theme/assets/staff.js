@@ -218,6 +218,7 @@
     if (name === "overview" && !$("[data-staff-stats-result]").hasChildNodes()) loadStats();
     if (name === "colleagues" && !$("[data-staff-tokens]").hasChildNodes()) loadTokens();
     if (name === "report" && !$("[data-staff-report-result]").hasChildNodes()) loadReport();
+    if (name === "activities" && !$("[data-staff-activities]").hasChildNodes()) loadActivities();
   }
 
   /* ---- Numbers at a glance ---- */
@@ -763,6 +764,107 @@
       link.rel = "noopener";
       link.setAttribute("data-staff-download", "");
       result.appendChild(link);
+    });
+  }
+
+  /* ---- Activities: sign-ups, waiting list, attendance; marking and exporting them ---- */
+
+  function loadActivities() {
+    var list = $("[data-staff-activities]");
+    var result = $("[data-staff-activities-result]");
+    say(result, "正在读取…", true);
+    call("GET", "staff/activities").then(function (answer) {
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      list.textContent = "";
+      say(result, answer.data.items.length ? "" : "还没有您能查看的活动", true);
+      answer.data.items.forEach(function (activity) {
+        var button = el("button", "sw-staff-item");
+        button.type = "button";
+        button.setAttribute("data-staff-open-activity", activity.id);
+        button.appendChild(el("strong", null, activity.title));
+        var places = "已报名 " + activity.signed + (activity.capacity ? " / " + activity.capacity : "") + " 人";
+        button.appendChild(el("span", null, places + (activity.waiting ? " · 候补 " + activity.waiting + " 人" : "")));
+        button.appendChild(el("small", null, activity.start.slice(0, 16).replace("T", " ")));
+        button.addEventListener("click", function () { openActivity(activity.id); });
+        var item = el("li");
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+    });
+  }
+
+  function openActivity(id, notice) {
+    var out = $("[data-staff-activity]");
+    call("GET", "staff/activities/" + encodeURIComponent(id)).then(function (answer) {
+      out.textContent = "";
+      if (!answer.ok) { out.appendChild(el("p", "sw-result is-error", problemText(answer))); return; }
+      var a = answer.data;
+      out.appendChild(el("h3", null, a.activity.title));
+      if (notice) out.appendChild(el("p", "sw-result is-ok", notice)).setAttribute("data-staff-notice", "");
+      out.appendChild(signupList("报名（" + a.signups.length + " 人）", a.signups, id));
+      out.appendChild(signupList("候补名单（" + a.waiting.length + " 人）", a.waiting, id));
+      out.appendChild(historyList("签到（" + a.attendance.length + " 人次）", a.attendance, function (entry) {
+        var who = entry.by_name ? "，" + entry.by_name + "代签" : "";
+        return chinaTime(entry.data.scanned_at) + " · " + label(NAMES.ways, entry.data.way) + who;
+      }));
+      var exports = el("p", "sw-staff-activity-exports");
+      Object.keys(NAMES.activity_lists).forEach(function (list) {
+        ["csv", "xlsx"].forEach(function (format) {
+          var button = el("button", "md-button", "导出" + NAMES.activity_lists[list] + "（" + format.toUpperCase() + "）");
+          button.type = "button";
+          button.setAttribute("data-staff-activity-export", list + "." + format);
+          button.addEventListener("click", function () { exportActivity(id, list, format, result); });
+          exports.appendChild(button);
+        });
+      });
+      var result = el("p", "sw-result");
+      result.setAttribute("role", "status");
+      out.appendChild(exports);
+      out.appendChild(result);
+    });
+  }
+
+  function signupList(title, signups, activityId) {
+    var box = el("div", "sw-staff-history");
+    box.appendChild(el("h3", null, title));
+    var list = el("ul");
+    signups.forEach(function (signup) {
+      var data = signup.data;
+      var item = el("li", null, "第 " + signup.place + " 位 · " + data.name + " · " + data.mobile + " · ");
+      if (signup.attended) {
+        item.appendChild(el("strong", null, "已签到"));
+      } else if (signup.status !== "waiting") {
+        var mark = el("button", "md-button", "标记签到");
+        mark.type = "button";
+        mark.setAttribute("data-staff-mark", signup.id);
+        mark.addEventListener("click", function () {
+          mark.disabled = true;
+          call("POST", "staff/activities/" + encodeURIComponent(activityId) + "/attendance", { signup: signup.id }).then(function (answer) {
+            if (!answer.ok) { mark.disabled = false; say(item, problemText(answer), false); return; }
+            openActivity(activityId, "已标记 " + data.name + " 签到");
+          });
+        });
+        item.appendChild(mark);
+      }
+      list.appendChild(item);
+    });
+    if (!list.children.length) list.appendChild(el("li", "sw-help", "还没有"));
+    box.appendChild(list);
+    return box;
+  }
+
+  function exportActivity(id, list, format, result) {
+    say(result, "正在生成文件…", true);
+    call("POST", "staff/activities/" + encodeURIComponent(id) + "/exports", { list: list, format: format }).then(function (answer) {
+      if (!answer.ok) { say(result, problemText(answer), false); return; }
+      result.textContent = "";
+      result.className = "sw-result is-ok";
+      var link = el("a", "md-button md-button--primary", "下载 " + answer.data.filename);
+      link.href = answer.data.url;
+      link.setAttribute("data-staff-download", "");
+      link.rel = "noopener";
+      result.appendChild(link);
+      result.appendChild(el("span", "sw-help", " 共 " + answer.data.rows + " 行"));
     });
   }
 
