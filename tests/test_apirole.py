@@ -369,6 +369,10 @@ def run_every_route(api, admin: dict[str, str], station: dict[str, str], worker_
     body = json.dumps({"list": "signup", "format": "xlsx"}).encode()
     assert ok(api.post("/staff/activities/activity-now/exports", headers=station, body=body))["rows"] == 1
 
+    # The office's report, and its workbook.
+    ok(api.get(f"/staff/report?{today}", headers=admin))
+    ok(api.post("/staff/report/file", headers=admin, body=json.dumps({"from": TODAY, "to": TODAY}).encode()))
+
     # Exports (both formats, a station's too) done in the request and followed, then the same
     # left to the worker; finding and erasing a person, the audit log.
     exports = (({"form": "registration", "format": "csv"}, admin), ({"form": "request", "format": "xlsx"}, station))

@@ -121,7 +121,7 @@ def test_a_branch_filter_that_cannot_apply_is_400_by_field(api, staff_world, adm
         response = listed(api, token, form=form, branch=branch)
         assert response.status_code == 400, (form, branch)
         assert set(response.json_body["errors"]) == {"branch"}
-    body = {"form": "request", "format": "csv", "branch": "branch-01"}
+    body = {"job": str(uuid.uuid4()), "form": "request", "format": "csv", "branch": "branch-01"}
     response = send(api, "POST", "/staff/exports", token, body)
     assert response.status_code == 400
     assert set(response.json_body["errors"]) == {"branch"}

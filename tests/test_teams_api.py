@@ -168,7 +168,7 @@ def test_an_erased_member_is_gone_from_the_service_records_and_totals(api, admin
 
 def test_service_reports_export_with_their_review(api, admin_token):
     report(api)
-    body = {"form": "service", "format": "csv", "from": str(TODAY), "to": str(TODAY)}
+    body = {"job": str(uuid.uuid4()), "form": "service", "format": "csv", "from": str(TODAY), "to": str(TODAY)}
     answer = send(api, "POST", "/staff/exports", admin_token.token, body)
     assert answer.status_code == 200, answer.body
     header, row = read_csv(answer.json_body["url"])
