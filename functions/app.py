@@ -212,6 +212,12 @@ def staff_stats(staff):
     return collect_stats(side.day_index, side.write_shards, query.day_from, query.day_to, where, members)
 
 
+def _service_totals(content):
+    """The teams' confirmed service of a period, as the report counts it."""
+    service = config.get_staff().service
+    return lambda first, last: service.totals(content.teams, first, last)
+
+
 @app.route("/staff/report", methods=["GET"], cors=STAFF_CORS)
 @staff_only(admin_only=True)
 def staff_report(staff):
@@ -222,7 +228,8 @@ def staff_report(staff):
 
     period = valid(staffinput.parse_report_query(_query(), _today()))
     side = config.get_staff()
-    return collect_report(side.day_index, side.write_shards, period, len(config.get_content_ids().stations))
+    content = config.get_content_ids()
+    return collect_report(side.day_index, side.write_shards, period, content, _service_totals(content))
 
 
 @app.route("/staff/report/file", methods=["POST"], content_types=JSON_ONLY, cors=STAFF_CORS)
@@ -237,7 +244,7 @@ def staff_report_file(staff):
     period = valid(staffinput.parse_report_query(_body(), _today()))
     side = config.get_staff()
     content = config.get_content_ids()
-    report = collect_report(side.day_index, side.write_shards, period, len(content.stations))
+    report = collect_report(side.day_index, side.write_shards, period, content, _service_totals(content))
     with report_file(report, {"stations": content.stations, "lessons": content.lessons}) as (path, filename, fallback):
         download = config.get_downloads().publish(path, filename, fallback, XLSX_TYPE)
     side.audit.record(staff, "report.export", [download.key], {"from": report["from"], "to": report["to"]})

@@ -7,14 +7,24 @@ import itertools
 import json
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 from chalicelib.forms import FORMS
 from chalicelib.personkeys import PersonKeys
-from chalicelib.report import SECTIONS, Period, count_members, count_study
+from chalicelib.report import (
+    SECTIONS,
+    Period,
+    activities_held,
+    count_activities,
+    count_members,
+    count_service,
+    count_study,
+    count_volunteers,
+)
 from chalicelib.reportfile import SERIES
 from chalicelib.store import OFFICE_TZ, SubmissionStore
 from conftest import STAFF_REGISTRATION, TEST_CONTENT_IDS, bearer, staff_request
@@ -81,6 +91,44 @@ def test_learners_are_the_distinct_registrations_that_marked_a_lesson():
     )
     assert figures == {"study_sessions": 4, "learners": 2, "lessons_studied": 2}
     assert by_lesson == [{"key": "a", "count": 3}, {"key": "b", "count": 1}]
+
+
+def test_activities_held_in_the_period_are_counted_by_kind_with_their_sign_ups_and_attendance():
+    activities = {
+        "a": {"kind": "组织生活", "start": "2026-11-02T19:30+08:00"},
+        "b": {"kind": "培训", "start": "2026-11-08T09:00+08:00"},
+        "c": {"kind": "其他", "start": "2026-11-05T09:00+08:00"},
+        # The next day in China: outside a period ending on the 8th.
+        "d": {"kind": "培训", "start": "2026-11-09T00:30+08:00"},
+    }
+    held = activities_held(activities, Period(date(2026, 11, 2), date(2026, 11, 8)))
+    assert set(held) == {"a", "b", "c"}
+    figures = count_activities(held, {"a": 10, "b": 4, "d": 9}, {"a": 8, "b": 3, "d": 9})
+    assert figures == {
+        "activities": 3,
+        "activities_organisation_life": 1,
+        "activities_training": 1,
+        "activities_volunteering": 0,
+        "signups": 14,
+        "attendance": 11,
+        "training_attendance": 3,
+    }
+
+
+def test_volunteers_count_once_per_number_and_service_counts_confirmed_totals():
+    volunteers = [
+        {"id": "1", "person_key": "p"},
+        {"id": "2", "person_key": "p", "team_decision": {"state": "approved"}},
+        {"id": "3", "person_key": "q", "team_decision": {"state": "declined"}},
+    ]
+    assert count_volunteers(volunteers) == {"volunteers": 2, "volunteers_in_teams": 1}
+    totals = {"total": {"records": 3, "times": 584, "hours": Decimal("12.5"), "people": 21}}
+    assert count_service(totals) == {
+        "service_records": 3,
+        "service_times": 584,
+        "service_hours": 12.5,
+        "service_people": 21,
+    }
 
 
 def _store_on(table, day):

@@ -36,14 +36,14 @@ def test_the_report_shows_figures_charts_and_prints_on_one_a4_page(stack, phone)
         assert int(now) >= 1 and int(before) >= 0, (key, rows[key])
         difference = int(now) - int(before)
         assert change == (f"{difference:+d}" if difference else "0"), (key, rows[key])
-    # Each chart is drawn by the library: three canvases with something painted on them.
+    # Each chart is drawn by the library: four canvases with something painted on them.
     painted = phone.evaluate(
         """() => [...document.querySelectorAll('.sw-report-chart canvas')].map(canvas => {
              const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
              return pixels.some((value, index) => index % 4 === 3 && value > 0);
            })"""
     )
-    assert painted == [True, True, True]
+    assert painted == [True, True, True, True]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
     pdf = phone.pdf(format="A4", print_background=True)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from chalicelib.activities import WAITING
+from chalicelib.contentids import ContentIds
 from chalicelib.dayindex import DayIndex, days_between
+from chalicelib.dynamo import attendance_day_key, signups_day_key
 from chalicelib.jsonable import plain
 from chalicelib.stats import counted, week_of
 from chalicelib.store import parse_timestamp
@@ -79,6 +82,32 @@ SECTIONS = (
             FigureDef("study_sessions", "学习人次", "人次"),
             FigureDef("learners", "学习的归队党员（去重）", "人"),
             FigureDef("lessons_studied", "被学习的课程", "课"),
+        ),
+    ),
+    SectionDef(
+        "activities",
+        "组织生活、培训和活动",
+        (
+            FigureDef("activities", "举办活动", "场"),
+            FigureDef("activities_organisation_life", "其中组织生活", "场"),
+            FigureDef("activities_training", "其中培训", "场"),
+            FigureDef("activities_volunteering", "其中志愿活动", "场"),
+            FigureDef("signups", "报名", "人次"),
+            FigureDef("attendance", "参加（签到）", "人次"),
+            FigureDef("training_attendance", "其中参加培训", "人次"),
+        ),
+    ),
+    SectionDef(
+        "volunteers",
+        "志愿服务",
+        (
+            FigureDef("volunteers", "报名志愿者（按手机号去重）", "人"),
+            FigureDef("volunteers_in_teams", "其中已加入服务队", "人"),
+            FigureDef("teams", "志愿服务队", "个"),
+            FigureDef("service_records", "服务记录（已核实）", "条"),
+            FigureDef("service_times", "服务次数或趟数", "次"),
+            FigureDef("service_hours", "服务时长", "小时"),
+            FigureDef("service_people", "参加服务", "人次"),
         ),
     ),
     SectionDef(
@@ -146,6 +175,60 @@ def count_study(marks: Iterable[Mapping]) -> tuple[dict, list[dict]]:
     return figures, counted(by_lesson)
 
 
+# The kinds of activity counted on their own line (the content's own words for them).
+ACTIVITY_KINDS = {
+    "组织生活": "activities_organisation_life",
+    "培训": "activities_training",
+    "志愿活动": "activities_volunteering",
+}
+TRAINING = "培训"
+
+
+def activities_held(activities: Mapping[str, Mapping], period: Period) -> dict[str, Mapping]:
+    """Return the content's activities that start on an office day of the period (their start is China time)."""
+    return {
+        activity_id: activity
+        for activity_id, activity in activities.items()
+        if period.first <= date.fromisoformat(activity["start"][:10]) <= period.last
+    }
+
+
+def count_activities(held: Mapping[str, Mapping], signups: Mapping[str, int], attended: Mapping[str, int]) -> dict:
+    """Return the activity figures from the activities held and each one's sign-ups and attendance."""
+    figures = {"activities": len(held), **{key: 0 for key in ACTIVITY_KINDS.values()}}
+    for activity in held.values():
+        if activity["kind"] in ACTIVITY_KINDS:
+            figures[ACTIVITY_KINDS[activity["kind"]]] += 1
+    figures["signups"] = sum(signups.get(activity_id, 0) for activity_id in held)
+    figures["attendance"] = sum(attended.get(activity_id, 0) for activity_id in held)
+    figures["training_attendance"] = sum(
+        attended.get(activity_id, 0) for activity_id, activity in held.items() if activity["kind"] == TRAINING
+    )
+    return figures
+
+
+def count_volunteers(volunteers: Iterable[Mapping]) -> dict:
+    """Return volunteers (one per mobile number) and how many of them a team has taken in."""
+    people: dict[str, list[Mapping]] = defaultdict(list)
+    for item in volunteers:
+        people[_person_of(item)].append(item)
+    taken_in = sum(
+        any(item.get("team_decision", {}).get("state") == "approved" for item in items) for items in people.values()
+    )
+    return {"volunteers": len(people), "volunteers_in_teams": taken_in}
+
+
+def count_service(totals: Mapping) -> dict:
+    """Return the service figures from the teams' totals of confirmed records."""
+    total = totals["total"]
+    return {
+        "service_records": total["records"],
+        "service_times": total["times"],
+        "service_hours": float(total["hours"]),
+        "service_people": total["people"],
+    }
+
+
 def count_stations(checkins: Iterable[Mapping], requests: Iterable[Mapping], stations: int) -> tuple[dict, list[dict]]:
     """Return the station figures and check-ins by station."""
     by_station = Counter(item.get("data", {}).get("station", "") for item in checkins)
@@ -172,13 +255,19 @@ class Counts:
 
     figures: dict
     members_by_week: list[dict]
+    activities_by_month: list[dict]
     study_by_lesson: list[dict]
     checkins_by_station: list[dict]
     duplicates: list[dict]
 
 
-def count_period(day_index: DayIndex, shards: int, period: Period, stations: int) -> Counts:
-    """Read one period's items from the by_day index and count them."""
+ServiceTotals = Callable[[date, date], Mapping]
+
+
+def count_period(
+    day_index: DayIndex, shards: int, period: Period, content: ContentIds, service_totals: ServiceTotals
+) -> Counts:
+    """Read one period's items from the by_day index (an activity's under its own key) and count them."""
 
     def gather(form: str, projection: tuple[str, ...]):
         return day_index.gather(form, period.first, period.last, shards, projection)
@@ -190,27 +279,43 @@ def count_period(day_index: DayIndex, shards: int, period: Period, stations: int
     )
     study, by_lesson = count_study(gather("study", ("data.lesson", "data.member")))
     served, by_station = count_stations(
-        gather("checkin", ("data.station",)), gather("request", ("created_at", "status", "history")), stations
+        gather("checkin", ("data.station",)),
+        gather("request", ("created_at", "status", "history")),
+        len(content.stations),
     )
+    held = activities_held(content.activities, period)
+    # An activity's sign-ups and attendance are as many as its places: one Query each.
+    signups = {
+        activity_id: sum(item.get("status") != WAITING for item in day_index.under(signups_day_key(activity_id)))
+        for activity_id in held
+    }
+    attended = {activity_id: len(day_index.under(attendance_day_key(activity_id))) for activity_id in held}
+    activities = count_activities(held, signups, attended)
+    by_month = Counter(activity["start"][:7] for activity in held.values())
+    volunteers = count_volunteers(gather("volunteer", ("id", "person_key", "team_decision.state")))
+    service = {"teams": len(content.teams), **count_service(service_totals(period.first, period.last))}
     weeks = sorted({week_of(day).isoformat() for day in days_between(period.first, period.last)})
     week_counts = {entry["key"]: entry["count"] for entry in by_week}
     return Counts(
-        {**members, **study, **served},
+        {**members, **study, **activities, **volunteers, **service, **served},
         [{"key": week, "count": week_counts.get(week, 0)} for week in weeks],
+        [{"key": month, "count": count} for month, count in sorted(by_month.items())],
         by_lesson,
         by_station,
         duplicates,
     )
 
 
-def collect_report(day_index: DayIndex, shards: int, period: Period, stations: int) -> dict:
+def collect_report(
+    day_index: DayIndex, shards: int, period: Period, content: ContentIds, service_totals: ServiceTotals
+) -> dict:
     """Return the report of a period: each section's figures beside the period before's, and the charts' series.
 
     Series name stations and lessons by id, as every staff answer does; the console shows their names.
     """
     before = period.before()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        now, then = pool.map(lambda p: count_period(day_index, shards, p, stations), (period, before))
+        now, then = pool.map(lambda p: count_period(day_index, shards, p, content, service_totals), (period, before))
     sections = [
         {
             "key": section.key,
@@ -236,6 +341,7 @@ def collect_report(day_index: DayIndex, shards: int, period: Period, stations: i
         "sections": sections,
         "charts": {
             "members_by_week": now.members_by_week,
+            "activities_by_month": now.activities_by_month,
             "study_by_lesson": now.study_by_lesson,
             "checkins_by_station": now.checkins_by_station,
         },

@@ -15,6 +15,7 @@ HEADER = ("项目", "本期", "上期", "变化", "单位")
 # The charts' series, as sheets after the sections: (key in the report, sheet name, first column's header).
 SERIES = (
     ("members_by_week", "按周归队", "周（周一）"),
+    ("activities_by_month", "每月活动", "月份"),
     ("study_by_lesson", "各课学习", "课程"),
     ("checkins_by_station", "各驿站签到", "驿站"),
 )

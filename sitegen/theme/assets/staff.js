@@ -738,6 +738,7 @@
       if (report.duplicates.length) out.appendChild(duplicatesList(report.duplicates));
       loadChartLibrary().then(function (Chart) {
         reportChart(Chart, charts, "每周归队（按周一日期）", report.charts.members_by_week, null, false);
+        reportChart(Chart, charts, "每月举办的活动", report.charts.activities_by_month, null, false);
         reportChart(Chart, charts, "各课学习人次", report.charts.study_by_lesson, NAMES.lessons, true);
         reportChart(Chart, charts, "各驿站签到人次", report.charts.checkins_by_station, NAMES.stations, true);
         charts.setAttribute("data-drawn", "");
