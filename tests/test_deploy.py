@@ -65,7 +65,13 @@ def stand_in_for_the_api_stack(cloudformation, name: str, template: dict, say) -
     """In place of the API's SAM stack, which moto cannot run: check what the deploy hands
     CloudFormation, then deploy a plain stack in the emulator with the API stack's outputs."""
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
-    [code] = [item["Properties"]["CodeUri"] for item in template["Resources"].values() if item["Type"] == SAM_FUNCTION]
+    # The API's function and the export worker run the one package.
+    [uri] = {
+        json.dumps(item["Properties"]["CodeUri"], sort_keys=True)
+        for item in template["Resources"].values()
+        if item["Type"] == SAM_FUNCTION
+    }
+    code = json.loads(uri)
     # The function's code is the package the deploy uploaded, stored under its hash, and it
     # carries the content's ids (the deploy writes them before packaging, not the site build).
     package = client("s3").get_object(Bucket=code["Bucket"], Key=code["Key"])["Body"].read()
